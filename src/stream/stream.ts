@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from "../core/clock.js";
+import { errorMessage } from "../core/errors.js";
 import { TypedEmitter } from "../core/events.js";
 import { buildEnvelope, type DisplayEnvelope } from "./display.js";
 import { MarkerBuffer, type MarkerEvent } from "./markers.js";
@@ -206,7 +207,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
     try {
       await this.source.stop();
     } catch (error) {
-      this.#host.log(`Stream ${this.name}: stopping ${this.source.description} failed: ${errorText(error)}`);
+      this.#host.log(`Stream ${this.name}: stopping ${this.source.description} failed: ${errorMessage(error)}`);
     }
     this.#setStatus("stopped", "Stopped");
   }
@@ -348,7 +349,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
     this.stats.chunksAccepted++;
     this.#noteArrival(nowS);
     this.emit("chunk", { samples, timestamps, nSamples, nChannels: ring.nChannels }, (error) =>
-      this.#host.log(`Stream ${this.name}: a chunk listener failed: ${errorText(error)}`),
+      this.#host.log(`Stream ${this.name}: a chunk listener failed: ${errorMessage(error)}`),
     );
     return true;
   }
@@ -368,7 +369,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
     this.stats.chunksAccepted++;
     this.#noteArrival(nowS);
     this.emit("markers", { values, timestamps: times }, (error) =>
-      this.#host.log(`Stream ${this.name}: a marker listener failed: ${errorText(error)}`),
+      this.#host.log(`Stream ${this.name}: a marker listener failed: ${errorMessage(error)}`),
     );
     return true;
   }
@@ -435,7 +436,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
     this.#clearWatchdog();
     const retry = this.#wanted && this.reconnectDelayMs > 0;
     const suffix = retry ? `; retrying in ${this.reconnectDelayMs} ms` : "";
-    this.#setStatus("error", `${this.source.description} failed: ${errorText(error)}${suffix}`);
+    this.#setStatus("error", `${this.source.description} failed: ${errorMessage(error)}${suffix}`);
     void Promise.resolve()
       .then(() => this.source.stop())
       .catch(() => undefined);
@@ -457,8 +458,4 @@ export class Stream extends TypedEmitter<StreamEvents> {
       this.#host.log(`Stream ${this.name}: ${message}`);
     }
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,0 +1,110 @@
+import type { Clock } from "../core/clock.js";
+import { SessionWriter, type SessionWriterOptions } from "../session/writer.js";
+import type { Stream } from "../stream/stream.js";
+
+/** Options of `app.startRecording`. */
+export interface RecordingOptions {
+  /** Folder that receives the session; created when missing. */
+  readonly folder: string;
+  /** Session name; default `<app name>_<YYYYMMDD-HHMMSS>`, with `-2`, `-3`… when taken. */
+  readonly name?: string;
+  /** Class names written to `meta.json`; default the app's `classNames`. */
+  readonly classNames?: readonly string[];
+  /** Chunk compression on disk. Default `none`, which is fastest; `zstd` matches the Python writer. */
+  readonly compression?: "none" | "zstd";
+  /** Streams to record by name; default every stream that has opened. */
+  readonly streams?: readonly string[];
+}
+
+/** What a finished recording left on disk. */
+export interface RecordingSummary {
+  /** The packed session, `<folder>/<name>.session.zip`. */
+  readonly archivePath: string;
+  /** Samples (or events, for marker streams) written per stream. */
+  readonly nSamples: Readonly<Record<string, number>>;
+  readonly durationS: number;
+  readonly labelCount: number;
+}
+
+/**
+ * A recording in progress: it copies every chunk the recorded streams accept into a
+ * {@link SessionWriter} and writes a label event for each change of the cue.
+ */
+export class Recording {
+  readonly folder: string;
+  readonly startedS: number;
+  readonly #writer: SessionWriter;
+  readonly #clock: Clock;
+  readonly #unsubscribe: (() => void)[] = [];
+  #labelCount = 0;
+  #closed = false;
+
+  private constructor(writer: SessionWriter, clock: Clock) {
+    this.#writer = writer;
+    this.#clock = clock;
+    this.folder = writer.folder;
+    this.startedS = clock.now();
+  }
+
+  /** Creates the session on disk and starts copying the streams' data into it. */
+  static async open(
+    streams: readonly Stream[],
+    options: RecordingOptions & { appName: string; classNames: readonly string[]; clock: Clock; cue: number | null },
+  ): Promise<Recording> {
+    const specs: SessionWriterOptions["streams"] = streams.map((stream) => ({
+      name: stream.name,
+      kind: stream.kind ?? "numeric",
+      nChannels: stream.nChannels,
+      sampleRateHz: stream.sampleRateHz,
+    }));
+    const writer = await SessionWriter.create({
+      folder: options.folder,
+      appName: options.appName,
+      ...(options.name === undefined ? {} : { name: options.name }),
+      classNames: [...options.classNames],
+      streams: specs,
+      compression: options.compression ?? "none",
+    });
+    const recording = new Recording(writer, options.clock);
+    for (const stream of streams) {
+      recording.#unsubscribe.push(
+        stream.on("chunk", (chunk) =>
+          writer.append(stream.name, chunk.samples, chunk.timestamps, chunk.nSamples),
+        ),
+        stream.on("markers", (event) => writer.appendMarkers(stream.name, event.values, event.timestamps)),
+      );
+    }
+    if (options.cue !== null) {
+      recording.addLabel(options.cue, recording.startedS);
+    }
+    return recording;
+  }
+
+  /** Writes a label event: from `timestampS` (default now) on, class `classIndex` (or none) is cued. */
+  addLabel(classIndex: number | null, timestampS: number = this.#clock.now()): void {
+    if (this.#closed) {
+      throw new Error(`the recording in ${this.folder} is closed; start a new one to add labels`);
+    }
+    this.#writer.addLabel(timestampS, classIndex);
+    this.#labelCount++;
+  }
+
+  /** Number of label events written so far. */
+  get labelCount(): number {
+    return this.#labelCount;
+  }
+
+  /** Stops copying data, writes everything accepted so far, packs and checks the archive. */
+  async close(): Promise<RecordingSummary> {
+    if (this.#closed) {
+      throw new Error(`the recording in ${this.folder} is already closed`);
+    }
+    this.#closed = true;
+    for (const unsubscribe of this.#unsubscribe.splice(0)) {
+      unsubscribe();
+    }
+    const durationS = this.#clock.now() - this.startedS;
+    const result = await this.#writer.close();
+    return { archivePath: result.archivePath, nSamples: result.nSamples, durationS, labelCount: this.#labelCount };
+  }
+}

@@ -1,0 +1,105 @@
+import { App } from "../app/app.js";
+import { systemClock, type Clock } from "../core/clock.js";
+import { SyntheticEmgSource } from "../sources/synthetic.js";
+import { formatSessionSummary, summariseSession, type SessionSummary } from "./inspect.js";
+
+/** Options of the demo job. */
+export interface DemoOptions {
+  /** Length of the recording, in seconds. */
+  readonly durationS: number;
+  readonly channels: number;
+  readonly sampleRateHz: number;
+  /** Folder that receives the session archive. */
+  readonly out: string;
+  /** Time each cued class lasts before the next, in seconds. */
+  readonly trialS: number;
+  readonly seed: number;
+  /** Classes cued in turn; the synthetic source gives each its own pattern of channel activity. */
+  readonly classNames: readonly string[];
+}
+
+/** The demo's built-in defaults: 8 channels at 2 kHz, four classes of 1.5 s each, 6 s in all. */
+export const DEMO_DEFAULTS: DemoOptions = {
+  durationS: 6,
+  channels: 8,
+  sampleRateHz: 2000,
+  out: "sessions",
+  trialS: 1.5,
+  seed: 1,
+  classNames: ["Rest", "Fist", "Open", "Pinch"],
+};
+
+/**
+ * Runs the main job without a device: a synthetic EMG stream whose activity follows a cue that
+ * steps through the classes, recorded to a session, then summarised. Returns the summary.
+ */
+export async function runDemo(
+  options: Partial<DemoOptions> = {},
+  print: (line: string) => void = console.log,
+  clock: Clock = systemClock,
+): Promise<SessionSummary> {
+  const settings = { ...DEMO_DEFAULTS, ...options };
+  const app = new App({ name: "myogestic demo", classNames: settings.classNames, clock });
+  const emg = app.addStream({
+    name: "emg",
+    source: new SyntheticEmgSource({
+      channels: settings.channels,
+      sampleRateHz: settings.sampleRateHz,
+      seed: settings.seed,
+    }),
+  });
+  app.ctx.userLog.on("line", (entry) => print(`  log: ${entry.text}`));
+
+  const running = app.run({ headless: true });
+  await app.start();
+  if (emg.status.state !== "running") {
+    await app.stop();
+    throw new Error(`the synthetic stream did not start: ${emg.status.message}`);
+  }
+  app.ctx.cue = 0;
+  const started = await app.startRecording({ folder: settings.out });
+  if (!started.ok) {
+    await app.stop();
+    throw new Error(started.reason);
+  }
+  print(
+    `Recording ${settings.durationS} s of ${settings.channels}-channel synthetic EMG at ${settings.sampleRateHz} Hz to ${started.folder}`,
+  );
+
+  await followProtocol(app, settings, clock, print);
+
+  const stopped = await app.stopRecording();
+  await app.stop();
+  await running;
+  if (!stopped.ok) {
+    throw new Error(stopped.reason);
+  }
+  const summary = await summariseSession(stopped.archivePath);
+  print("");
+  print(formatSessionSummary(summary));
+  return summary;
+}
+
+/** Steps the cue through the classes every `trialS` until `durationS` has passed. */
+function followProtocol(app: App, settings: DemoOptions, clock: Clock, print: (line: string) => void): Promise<void> {
+  const startS = clock.now();
+  const nClasses = settings.classNames.length;
+  return new Promise((resolve) => {
+    let trial = 0;
+    const step = () => {
+      const elapsedS = clock.now() - startS;
+      if (elapsedS >= settings.durationS - 1e-9) {
+        resolve();
+        return;
+      }
+      const cue = trial % nClasses;
+      app.ctx.cue = cue;
+      const samples = app.stream("emg").stats.samplesAccepted;
+      print(`  ${elapsedS.toFixed(1).padStart(5)} s  cue ${settings.classNames[cue]}  (${samples} samples so far)`);
+      trial++;
+      const nextS = Math.min(trial * settings.trialS, settings.durationS);
+      clock.setTimeout(step, (nextS - (clock.now() - startS)) * 1000);
+    };
+    step();
+  });
+}

@@ -1,0 +1,83 @@
+import { Command, CommanderError } from "commander";
+import { readFileSync } from "node:fs";
+import { CliError, parsePositive, parsePositiveInteger } from "./cli-error.js";
+import { DEMO_DEFAULTS, runDemo } from "./demo.js";
+import { runImportLibemg } from "./import-libemg.js";
+import { formatSessionSummary, summariseSession } from "./inspect.js";
+
+const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+/** Builds the `myogestic` command with its subcommands. */
+export function buildProgram(print: (line: string) => void = console.log): Command {
+  const program = new Command("myogestic")
+    .description("Real-time EMG decoding: stream, record labelled trials, inspect and import sessions.")
+    .version(packageJson.version)
+    .showHelpAfterError();
+
+  program
+    .command("demo")
+    .description("Record a live synthetic EMG stream with a cue stepping through the classes, then summarise the session")
+    .option("--duration-s <seconds>", "length of the recording in seconds", String(DEMO_DEFAULTS.durationS))
+    .option("--channels <count>", "number of EMG channels", String(DEMO_DEFAULTS.channels))
+    .option("--sample-rate-hz <hz>", "sample rate in Hz", String(DEMO_DEFAULTS.sampleRateHz))
+    .option("--trial-s <seconds>", "seconds each cued class lasts", String(DEMO_DEFAULTS.trialS))
+    .option("--seed <n>", "seed of the synthetic signal", String(DEMO_DEFAULTS.seed))
+    .option("--out <folder>", "folder that receives the session", DEMO_DEFAULTS.out)
+    .action(async (options: Record<string, string>) => {
+      await runDemo(
+        {
+          durationS: parsePositive("--duration-s", options.durationS as string),
+          channels: parsePositiveInteger("--channels", options.channels as string),
+          sampleRateHz: parsePositive("--sample-rate-hz", options.sampleRateHz as string),
+          trialS: parsePositive("--trial-s", options.trialS as string),
+          seed: parsePositiveInteger("--seed", options.seed as string),
+          out: options.out as string,
+        },
+        print,
+      );
+    });
+
+  const importCommand = program.command("import").description("Turn data sets from other tools into sessions");
+  importCommand
+    .command("libemg <dir>")
+    .description("Import a LibEMG-layout data set (R_<rep>_C_<class>.csv files and metadata.json), one session per file")
+    .requiredOption("--sample-rate-hz <hz>", "sample rate of the CSV rows in Hz (the files do not store it)")
+    .requiredOption("--out <folder>", "folder that receives the sessions")
+    .action(async (dir: string, options: Record<string, string>) => {
+      await runImportLibemg(dir, {
+        sampleRateHz: parsePositive("--sample-rate-hz", options.sampleRateHz as string),
+        out: options.out as string,
+        print,
+      });
+    });
+
+  program
+    .command("inspect <session>")
+    .description("Print a session's streams, shapes, rates, duration and labels")
+    .option("--json", "print the summary as JSON")
+    .action(async (path: string, options: { json?: boolean }) => {
+      const summary = await summariseSession(path);
+      print(options.json === true ? JSON.stringify(summary, null, 2) : formatSessionSummary(summary));
+    });
+
+  return program;
+}
+
+/** Runs the command line and returns the exit code; errors become one line on stderr. */
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`myogestic: ${message}\n`);
+    return error instanceof CliError ? error.exitCode : 1;
+  }
+}

@@ -1,0 +1,57 @@
+import { relative, sep } from "node:path";
+import { listLibemgDataset, readLibemgCsv } from "./libemg.js";
+import { SessionWriter } from "./writer.js";
+
+/** Options of {@link importLibemgDataset}. */
+export interface ImportLibemgOptions {
+  /** Sample rate of the CSV rows in Hz; LibEMG's files do not store it. */
+  readonly sampleRateHz: number;
+  /** Folder that receives one `.session.zip` per CSV file. */
+  readonly out: string;
+  /** Called after each file with the number done, the total and the file just imported. */
+  readonly onProgress?: (done: number, total: number, file: string) => void;
+}
+
+/** What an import wrote. */
+export interface ImportLibemgResult {
+  readonly archives: readonly string[];
+  readonly classNames: readonly string[];
+  readonly totalSamples: number;
+}
+
+/**
+ * Imports a LibEMG-layout data set: each `R_<rep>_C_<class>.csv` becomes one session with a
+ * stream `emg` holding the rows as float32 samples, timestamps `k / sampleRateHz` from 0, and
+ * one label of the file's class at the first sample. Sessions are named after the file's path
+ * inside the data set, for example `trial_1_R_0_C_2`.
+ */
+export async function importLibemgDataset(dir: string, options: ImportLibemgOptions): Promise<ImportLibemgResult> {
+  if (!(Number.isFinite(options.sampleRateHz) && options.sampleRateHz > 0)) {
+    throw new RangeError(`sampleRateHz must be a number above 0, received ${options.sampleRateHz}`);
+  }
+  const dataset = await listLibemgDataset(dir);
+  const archives: string[] = [];
+  let totalSamples = 0;
+  for (const [index, file] of dataset.files.entries()) {
+    const csv = await readLibemgCsv(file.path);
+    const name = relative(dir, file.path).replace(/\.csv$/i, "").split(sep).join("_");
+    const writer = await SessionWriter.create({
+      folder: options.out,
+      appName: "LibEMG import",
+      name,
+      classNames: [...dataset.classNames],
+      streams: [{ name: "emg", kind: "numeric", nChannels: csv.nChannels, sampleRateHz: options.sampleRateHz }],
+    });
+    const timestamps = new Float64Array(csv.nSamples);
+    for (let i = 0; i < csv.nSamples; i++) {
+      timestamps[i] = i / options.sampleRateHz;
+    }
+    writer.addLabel(0, file.classIndex);
+    writer.append("emg", csv.samples, timestamps, csv.nSamples);
+    const closed = await writer.close();
+    archives.push(closed.archivePath);
+    totalSamples += csv.nSamples;
+    options.onProgress?.(index + 1, dataset.files.length, file.path);
+  }
+  return { archives, classNames: dataset.classNames, totalSamples };
+}
