@@ -190,10 +190,18 @@ export class ZarrAppendWriter {
     const coords = this.metadata.shape.length === 1 ? [index] : [index, 0];
     const key = zarrChunkKey(this.metadata, coords);
     const parts = key.split("/");
-    const parent = join(this.folder, ...parts.slice(0, -1));
-    if (!this.#createdChunkFolders.has(parent)) {
-      await mkdir(parent, { recursive: true });
-      this.#createdChunkFolders.add(parent);
+    // Folders are made one level at a time, never recursively, so a session folder removed
+    // during the recording makes the write fail instead of being silently recreated.
+    for (let depth = 1; depth < parts.length; depth++) {
+      const folder = join(this.folder, ...parts.slice(0, depth));
+      if (!this.#createdChunkFolders.has(folder)) {
+        await mkdir(folder).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== "EEXIST") {
+            throw error;
+          }
+        });
+        this.#createdChunkFolders.add(folder);
+      }
     }
     await writeFileAtomic(join(this.folder, ...parts), encodeZarrChunk(this.metadata, values));
   }
