@@ -144,9 +144,10 @@ export class ZarrAppendWriter {
   }
 
   /**
-   * Writes what was appended before the call: completed chunks, then the partial chunk, then
-   * the new shape. Calls run one after another. A failed write keeps its chunk in memory, so
-   * the next flush retries it.
+   * Writes what was appended before this flush starts (flushes run one after another):
+   * completed chunks, then the partial chunk, then the new shape. Rows appended while it
+   * writes are left to the next flush. A failed write keeps its chunk in memory, so the next
+   * flush retries it.
    */
   flush(): Promise<void> {
     const run = this.#flushing.then(() => this.#flushNow());
