@@ -279,17 +279,17 @@ describe("SyntheticEmgSource", () => {
   });
 
   it.each([
-    [{ channels: 0 }, "option channels must be an integer of at least 1 of at most 4096, received 0"],
-    [{ channels: 2.5 }, "option channels must be an integer of at least 1 of at most 4096, received 2.5"],
-    [{ sampleRateHz: 0 }, "option sampleRateHz must be a finite number above 0 of at most 100000, received 0"],
-    [{ sampleRateHz: Number.NaN }, "option sampleRateHz must be a finite number above 0 of at most 100000, received NaN"],
+    [{ channels: 0 }, "option channels must be an integer from 1 to 4096, received 0"],
+    [{ channels: 2.5 }, "option channels must be an integer from 1 to 4096, received 2.5"],
+    [{ sampleRateHz: 0 }, "option sampleRateHz must be a finite number above 0 and at most 100000, received 0"],
+    [{ sampleRateHz: Number.NaN }, "option sampleRateHz must be a finite number above 0 and at most 100000, received NaN"],
     [{ seed: 1.5 }, "option seed must be an integer, received 1.5"],
-    [{ chunkMs: -1 }, "option chunkMs must be a finite number above 0 of at most 1000, received -1"],
+    [{ chunkMs: -1 }, "option chunkMs must be a finite number above 0 and at most 1000, received -1"],
     [{ activeRmsUv: 0 }, "option activeRmsUv must be a finite number above 0, received 0"],
-    [{ noiseLevel: 1.5 }, "option noiseLevel must be a finite number of at least 0 of at most 1, received 1.5"],
+    [{ noiseLevel: 1.5 }, "option noiseLevel must be a finite number from 0 to 1, received 1.5"],
     [{ lowCutHz: 0 }, "option lowCutHz must be a finite number above 0, received 0"],
     [{ lowCutHz: 100, highCutHz: 50 }, "option highCutHz must be a finite number above 100, received 50"],
-    [{ rampMs: Number.POSITIVE_INFINITY }, "option rampMs must be a finite number of at least 0 of at most 10000, received Infinity"],
+    [{ rampMs: Number.POSITIVE_INFINITY }, "option rampMs must be a finite number from 0 to 10000, received Infinity"],
   ] as const)("rejects %o", (options, message) => {
     expect(() => new SyntheticEmgSource(options)).toThrow(RangeError);
     expect(() => new SyntheticEmgSource(options)).toThrow(`SyntheticEmgSource ${message}`);

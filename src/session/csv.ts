@@ -102,6 +102,7 @@ function parseCell(raw: string, file: string, lineNumber: number, column: number
     }
     return cell.startsWith("-") ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   }
-  const described = cell === "" ? "an empty cell" : `"${cell.length > 40 ? `${cell.slice(0, 40)}…` : cell}"`;
+  const excerpt = cell.length > 40 ? `${cell.slice(0, 40)}…` : cell;
+  const described = cell === "" ? "an empty cell" : `"${excerpt}"`;
   throw new CsvFormatError(file, lineNumber, `column ${column + 1} is ${described}, not a number`);
 }

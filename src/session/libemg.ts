@@ -116,7 +116,9 @@ export async function listLibemgDataset(dir: string): Promise<LibemgDataset> {
     throw new Error(`LibEMG data set folder not found: ${dir}`);
   }
   if (!found.isDirectory()) {
-    throw new Error(`LibEMG data set path is not a folder: ${dir}; pass the folder that contains the CSV files`);
+    throw new Error(
+      `LibEMG data set path is not a folder: ${dir}; pass the folder that contains the CSV files`,
+    );
   }
 
   const dataPaths: string[] = [];
@@ -138,7 +140,10 @@ export async function listLibemgDataset(dir: string): Promise<LibemgDataset> {
   for (const index of namesByIndex.keys()) {
     classCount = Math.max(classCount, index + 1);
   }
-  const classNames = Array.from({ length: classCount }, (_, index) => namesByIndex.get(index)?.name ?? `class_${index}`);
+  const classNames = Array.from(
+    { length: classCount },
+    (_, index) => namesByIndex.get(index)?.name ?? `class_${index}`,
+  );
 
   return { dir, files, classNames, metadataFiles: metadataPaths };
 }
@@ -169,7 +174,12 @@ export async function readLibemgCsv(path: string): Promise<NumericCsv> {
 
 export { CsvFormatError };
 
-async function walk(folder: string, visited: Set<string>, dataPaths: string[], metadataPaths: string[]): Promise<void> {
+async function walk(
+  folder: string,
+  visited: Set<string>,
+  dataPaths: string[],
+  metadataPaths: string[],
+): Promise<void> {
   const entries = await readdir(folder, { withFileTypes: true });
   for (const entry of entries) {
     if (entry.name.startsWith(".")) {

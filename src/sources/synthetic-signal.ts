@@ -35,8 +35,8 @@ export interface BiquadCoefficients {
 const MAX_HIGH_CUT_FRACTION = 0.45;
 
 /**
- * Returns the pass band actually used at a sample rate, in Hz: the upper edge is clamped to
- * 0.45 × `sampleRateHz` (just under the Nyquist frequency), and the lower edge to half the
+ * Returns the pass band used at a sample rate, in Hz. The upper edge is clamped to
+ * 0.45 × `sampleRateHz`, just under the Nyquist frequency. The lower edge is clamped to half the
  * upper edge, so that a low sample rate still gets a band of noise.
  */
 export function clampPassBand(
@@ -54,7 +54,11 @@ export function clampPassBand(
  * √(low × high) and a −3 dB bandwidth of `highCutHz − lowCutHz` (bilinear transform, with the
  * bandwidth specified on the analog prototype, so the edges shift slightly near Nyquist).
  */
-export function designBandPass(lowCutHz: number, highCutHz: number, sampleRateHz: number): BiquadCoefficients {
+export function designBandPass(
+  lowCutHz: number,
+  highCutHz: number,
+  sampleRateHz: number,
+): BiquadCoefficients {
   const centreHz = Math.sqrt(lowCutHz * highCutHz);
   const quality = centreHz / (highCutHz - lowCutHz);
   const omega = (2 * Math.PI * centreHz) / sampleRateHz;

@@ -176,7 +176,9 @@ function dropUndefined<T extends object>(options: T): Partial<T> {
 function validateOptions(options: Required<SyntheticEmgOptions>): void {
   for (const [key, value] of Object.entries(options)) {
     if (typeof value !== "number") {
-      throw new TypeError(`SyntheticEmgSource option ${key} must be a number, received ${typeof value} ${String(value)}`);
+      throw new TypeError(
+        `SyntheticEmgSource option ${key} must be a number, received ${typeof value} ${String(value)}`,
+      );
     }
   }
   requireRange("channels", options.channels, { integer: true, min: 1, max: 4096 });
@@ -198,16 +200,19 @@ interface RangeRule {
 }
 
 function requireRange(name: string, value: number, rule: RangeRule): void {
-  const parts: string[] = [rule.integer === true ? "an integer" : "a finite number"];
-  if (rule.min !== undefined) {
-    parts.push(`of at least ${rule.min}`);
+  const bounds: string[] = [];
+  if (rule.min !== undefined && rule.max !== undefined) {
+    bounds.push(`from ${rule.min} to ${rule.max}`);
+  } else if (rule.min !== undefined) {
+    bounds.push(`of at least ${rule.min}`);
   }
   if (rule.above !== undefined) {
-    parts.push(`above ${rule.above}`);
+    bounds.push(`above ${rule.above}`);
   }
-  if (rule.max !== undefined) {
-    parts.push(`of at most ${rule.max}`);
+  if (rule.max !== undefined && rule.min === undefined) {
+    bounds.push(rule.above === undefined ? `of at most ${rule.max}` : `and at most ${rule.max}`);
   }
+  const kind = rule.integer === true ? "an integer" : "a finite number";
   const valid =
     Number.isFinite(value) &&
     (rule.integer !== true || Number.isInteger(value)) &&
@@ -215,6 +220,7 @@ function requireRange(name: string, value: number, rule: RangeRule): void {
     (rule.above === undefined || value > rule.above) &&
     (rule.max === undefined || value <= rule.max);
   if (!valid) {
-    throw new RangeError(`SyntheticEmgSource option ${name} must be ${parts.join(" ")}, received ${value}`);
+    const constraint = [kind, ...bounds].join(" ");
+    throw new RangeError(`SyntheticEmgSource option ${name} must be ${constraint}, received ${value}`);
   }
 }

@@ -34,8 +34,12 @@ export class RecordingSink implements SourceSink {
   pushChunk(chunk: SampleChunk): boolean {
     const samples = Float32Array.from(chunk.samples);
     const nSamples = samples.length / chunk.nChannels;
-    const timestamps = chunk.timestamps === undefined ? new Float64Array(nSamples).fill(Number.NaN) : Float64Array.from(chunk.timestamps);
-    this.chunks.push({ atS: this.clock.now(), nChannels: chunk.nChannels, samples, timestamps, cue: this.cue });
+    const timestamps =
+      chunk.timestamps === undefined
+        ? new Float64Array(nSamples).fill(Number.NaN)
+        : Float64Array.from(chunk.timestamps);
+    const atS = this.clock.now();
+    this.chunks.push({ atS, nChannels: chunk.nChannels, samples, timestamps, cue: this.cue });
     return true;
   }
 
