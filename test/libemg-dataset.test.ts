@@ -231,7 +231,7 @@ describe("readLibemgCsv", () => {
     expect(error).toBeInstanceOf(CsvFormatError);
     expect((error as CsvFormatError).file).toBe(path);
     expect((error as CsvFormatError).lineNumber).toBe(lineNumber);
-    expect((error as Error).message).toContain(`${path}:${lineNumber}: `);
+    expect((error as Error).message).toContain(`${path}: line ${lineNumber}: `);
     expect((error as Error).message).toMatch(fault);
   });
 

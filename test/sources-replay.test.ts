@@ -392,7 +392,7 @@ describe("ReplaySource errors", () => {
     await writeFile(join(scratch, "R_0_C_0.csv"), "1,2\n3,four\n");
 
     await expect(new ReplaySource({ path: scratch, sampleRateHz: 100 }).open()).rejects.toThrow(
-      `${join(scratch, "R_0_C_0.csv")}:2: column 2 is "four", not a number`,
+      `${join(scratch, "R_0_C_0.csv")}: line 2: column 2 is "four", not a number`,
     );
   });
 

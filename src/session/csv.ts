@@ -22,7 +22,7 @@ export class CsvFormatError extends Error {
   readonly lineNumber: number;
 
   constructor(file: string, lineNumber: number, fault: string) {
-    super(lineNumber > 0 ? `${file}:${lineNumber}: ${fault}` : `${file}: ${fault}`);
+    super(lineNumber > 0 ? `${file}: line ${lineNumber}: ${fault}` : `${file}: ${fault}`);
     this.file = file;
     this.lineNumber = lineNumber;
   }

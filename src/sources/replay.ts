@@ -149,6 +149,8 @@ export class ReplaySource implements Source {
    *   CSV replay without `sampleRateHz`, or a session stream that cannot be played.
    */
   async open(): Promise<SourceInfo> {
+    // A failed open must not leave the data of an earlier open ready to start.
+    this.#timeline = undefined;
     const timeline = await loadReplayTimeline(this.options);
     this.#timeline = timeline;
     this.#description = `replay of ${timeline.description}`;
