@@ -325,7 +325,7 @@ function samplePeriod(sampleRateHz: number, spanS: number, nSamples: number): nu
 }
 
 /** Returns the first index whose value is at least `target`, in a non-decreasing array. */
-export function lowerBound(sorted: Float64Array, target: number): number {
+function lowerBound(sorted: Float64Array, target: number): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {

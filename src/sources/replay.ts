@@ -158,8 +158,9 @@ export class ReplaySource implements Source {
   }
 
   /**
-   * Starts playing from the beginning into `sink`, delivering the first sample at once. A
-   * running replay is restarted.
+   * Starts playing from the beginning into `sink`. A paced replay delivers its first sample
+   * before returning, and speed `Infinity` its first chunk on the next turn of the event loop.
+   * A running replay is restarted.
    *
    * @throws Error when the source was never opened.
    */
@@ -188,7 +189,7 @@ export class ReplaySource implements Source {
     this.step(this.#passStartS);
   }
 
-  /** Stops delivering; no timer or immediate is left behind, and {@link finished} settles. */
+  /** Stops delivering; no timer or immediate is left behind, and {@link ReplaySource.finished} settles. */
   stop(): void {
     const wasRunning = this.#sink !== undefined;
     this.#halt();
