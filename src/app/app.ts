@@ -148,7 +148,7 @@ export class App {
   }
 
   /**
-   * Finalises an open recording, stops every source, runs the `cleanup` hooks and ends
+   * Stops every source, finalises an open recording, runs the `cleanup` hooks and ends
    * {@link App.run}. Calling it again returns the same promise.
    */
   stop(): Promise<void> {
@@ -229,13 +229,12 @@ export class App {
   }
 
   async #shutDown(): Promise<void> {
-    if (this.ctx.state === "recording" || this.#pendingRecording !== undefined) {
-      await this.#pendingRecording;
-      if (this.ctx.recording !== null) {
-        await this.stopRecording();
-      }
-    }
+    // Sources stop first, so every sample a stream accepted while recording reaches the session.
     await Promise.all([...this.#streams.values()].map((stream) => stream.stop()));
+    await this.#pendingRecording;
+    if (this.ctx.recording !== null) {
+      await this.stopRecording();
+    }
     for (const hook of this.cleanup) {
       try {
         await hook();

@@ -86,15 +86,17 @@ function followProtocol(app: App, settings: DemoOptions, clock: Clock, print: (l
   const nClasses = settings.classNames.length;
   return new Promise((resolve) => {
     let trial = 0;
+    // Trials are counted by index, not by the measured time, because timers may fire a
+    // fraction of a millisecond early.
     const step = () => {
-      const elapsedS = clock.now() - startS;
-      if (elapsedS >= settings.durationS - 1e-9) {
+      if (trial * settings.trialS >= settings.durationS - 1e-9) {
         resolve();
         return;
       }
       const cue = trial % nClasses;
       app.ctx.cue = cue;
       const samples = app.stream("emg").stats.samplesAccepted;
+      const elapsedS = clock.now() - startS;
       print(`  ${elapsedS.toFixed(1).padStart(5)} s  cue ${settings.classNames[cue]}  (${samples} samples so far)`);
       trial++;
       const nextS = Math.min(trial * settings.trialS, settings.durationS);

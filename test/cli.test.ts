@@ -1,0 +1,137 @@
+import { execFileSync } from "node:child_process";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openSession } from "../src/session/reader.js";
+import { runCli, SHARED_DATA } from "./support/cli.js";
+
+const MYO = join(SHARED_DATA, "one-subject-myo");
+const PYTHON_SESSION = join(SHARED_DATA, "myogestic-sessions", "vhi_pose_rest.session.zip");
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "myogestic-cli-"));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function parseCsv(text: string): number[][] {
+  return text
+    .trim()
+    .split(/\r?\n/)
+    .map((line) => line.split(",").map(Number));
+}
+
+describe("myogestic inspect", () => {
+  it("prints a Python session's streams, shapes, rates and labels", async () => {
+    const result = await runCli(["inspect", PYTHON_SESSION]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Session vhi_pose_rest \(Python layout\)/);
+    expect(result.stdout).toMatch(/vhi_control: 169 samples × 9 channels, float32, 60 Hz nominal/);
+    expect(result.stdout).toMatch(/classes\s+0 Rest, 1 Fist/);
+    expect(result.stdout).toMatch(/Rest: 0\.000 s to/);
+  });
+
+  it("prints JSON with --json", async () => {
+    const result = await runCli(["inspect", PYTHON_SESSION, "--json"]);
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.streams[0]).toMatchObject({ name: "vhi_control", nSamples: 169, nChannels: 9, sampleRateHz: 60 });
+    expect(summary.labels).toEqual([{ timestampS: 84121.288508666, classIndex: 0, className: "Rest" }]);
+    expect(summary.schemaVersion).toBeNull();
+  });
+
+  it("fails with one line naming a missing session", async () => {
+    const missing = join(work, "nope.session.zip");
+    const result = await runCli(["inspect", missing]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain(missing);
+  });
+});
+
+describe("myogestic import libemg", () => {
+  it("imports the one-subject data set with samples equal to the CSV values", async () => {
+    const out = join(work, "imported");
+    const result = await runCli(["import", "libemg", MYO, "--sample-rate-hz", "200", "--out", out], { timeoutMs: 120_000 });
+    expect(result.stderr).not.toMatch(/myogestic:/);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Imported 60 sessions/);
+    const archives = (await readdir(out)).filter((name) => name.endsWith(".session.zip")).sort();
+    expect(archives).toHaveLength(60);
+    for (const archive of archives) {
+      const match = /^(trial_\d)_R_(\d+)_C_(\d+)\.session\.zip$/.exec(archive);
+      expect(match, archive).not.toBeNull();
+      const [, trial, rep, classIndex] = match as RegExpExecArray;
+      const rows = parseCsv(await readFile(join(MYO, trial as string, `R_${rep}_C_${classIndex}.csv`), "utf8"));
+      const session = await openSession(join(out, archive));
+      expect(session.classNames).toEqual(["Hand_Close", "Hand_Open", "No_Motion", "Wrist_Extension", "Wrist_Flexion"]);
+      expect(session.labels).toEqual([{ timestampS: 0, classIndex: Number(classIndex) }]);
+      const recorded = await session.readStream("emg");
+      expect(recorded.nSamples).toBe(rows.length);
+      expect(recorded.nChannels).toBe(8);
+      expect(recorded.info.sampleRateHz).toBe(200);
+      const expected = Float32Array.from(rows.flat());
+      expect(Buffer.from(recorded.samples.buffer).equals(Buffer.from(expected.buffer)), archive).toBe(true);
+      expect(recorded.timestamps[1]).toBeCloseTo(1 / 200, 15);
+    }
+  });
+
+  it("fails naming the file and line of a malformed row", async () => {
+    const copy = join(work, "broken-set");
+    await cp(join(MYO, "trial_1"), copy, { recursive: true });
+    const victim = join(copy, "R_0_C_1.csv");
+    const lines = (await readFile(victim, "utf8")).split("\n");
+    lines[4] = "1,2,x,4,5,6,7,8";
+    await writeFile(victim, lines.join("\n"));
+    const result = await runCli(["import", "libemg", copy, "--sample-rate-hz", "200", "--out", join(work, "broken-out")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("R_0_C_1.csv");
+    expect(result.stderr).toMatch(/line 5/);
+  });
+
+  it("fails on a missing folder and on a bad sample rate", async () => {
+    const missing = await runCli(["import", "libemg", join(work, "absent"), "--sample-rate-hz", "200", "--out", work]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/data set folder not found: .*absent/);
+    const badRate = await runCli(["import", "libemg", MYO, "--sample-rate-hz", "fast", "--out", work]);
+    expect(badRate.code).toBe(1);
+    expect(badRate.stderr).toMatch(/--sample-rate-hz must be a number above 0, received "fast"/);
+  });
+});
+
+describe("myogestic demo", () => {
+  it("records a synthetic stream with cued classes and summarises it", async () => {
+    const out = join(work, "demo");
+    const result = await runCli(["demo", "--duration-s", "1.2", "--trial-s", "0.3", "--out", out]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const archives = (await readdir(out)).filter((name) => name.endsWith(".session.zip"));
+    expect(archives).toHaveLength(1);
+    expect(result.stdout).toMatch(/emg: \d+ samples × 8 channels, float32, 2000 Hz nominal/);
+    const session = await openSession(join(out, archives[0] as string));
+    expect(session.trials().map((trial) => trial.className)).toEqual(["Rest", "Fist", "Open", "Pinch"]);
+    const recorded = await session.readStream("emg");
+    expect(recorded.nSamples).toBeGreaterThan(1500);
+  });
+});
+
+describe("independent CSV check", () => {
+  it("numpy reads the same values the test parser reads", () => {
+    const file = join(MYO, "trial_4", "R_1_C_3.csv");
+    const total = Number(
+      execFileSync("python3", ["-c", `import numpy as np; print(float(np.loadtxt(${JSON.stringify(file)}, delimiter=',', dtype=np.float32).sum()))`], {
+        encoding: "utf8",
+      }).trim(),
+    );
+    return readFile(file, "utf8").then((text) => {
+      const sum = parseCsv(text)
+        .flat()
+        .reduce((a, b) => a + b, 0);
+      expect(sum).toBe(total);
+    });
+  });
+});
