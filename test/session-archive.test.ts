@@ -2,10 +2,21 @@ import { spawnSync } from "node:child_process";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ArchiveStore, ARCHIVE_MAX_ENTRY_BYTES, openSessionStore, packFolder } from "../src/session/archive.js";
+import {
+  ArchiveStore,
+  ARCHIVE_MAX_ENTRY_BYTES,
+  openSessionStore,
+  packFolder,
+} from "../src/session/archive.js";
 import { FolderStore } from "../src/session/store.js";
 import { openSession } from "../src/session/reader.js";
-import { buildZip, makeTempFolder, patchBytes, PYTHON_SESSIONS, unzipWithCli } from "./session-helpers.js";
+import {
+  buildZip,
+  makeTempFolder,
+  patchBytes,
+  PYTHON_SESSIONS,
+  unzipWithCli,
+} from "./session-helpers.js";
 
 let root: Awaited<ReturnType<typeof makeTempFolder>>;
 
@@ -58,7 +69,9 @@ describe("ArchiveStore", () => {
         { name: placeholder, data: "payload" },
       ]);
       const path = await writeZip("unsafe.zip", patchBytes(bytes, placeholder, name));
-      await expect(ArchiveStore.open(path)).rejects.toThrow(`${path}: entry ${JSON.stringify(name)}`);
+      await expect(ArchiveStore.open(path)).rejects.toThrow(
+        `${path}: entry ${JSON.stringify(name)}`,
+      );
       await expect(ArchiveStore.open(path)).rejects.toThrow(reason);
     });
   }
@@ -90,7 +103,9 @@ describe("ArchiveStore", () => {
 
   it("rejects a path that does not exist", async () => {
     const path = join(root.path, "nowhere.session.zip");
-    await expect(openSessionStore(path)).rejects.toThrow(`${path}: no such session folder or archive`);
+    await expect(openSessionStore(path)).rejects.toThrow(
+      `${path}: no such session folder or archive`,
+    );
   });
 });
 
@@ -116,14 +131,17 @@ describe("packFolder", () => {
     const listing = spawnSync("unzip", ["-v", archivePath], { encoding: "utf8" });
     expect(listing.status).toBe(0);
     const entries = listing.stdout.split("\n").filter((line) => line.includes("Stored"));
-    expect(entries.map((line) => line.trim().split(/\s+/).at(-1))).toEqual(["emg.zarr/c/0/0", "meta.json"]);
+    expect(entries.map((line) => line.trim().split(/\s+/).at(-1))).toEqual([
+      "emg.zarr/c/0/0",
+      "meta.json",
+    ]);
 
     const extracted = join(root.path, "extracted");
     unzipWithCli(archivePath, extracted);
-    expect((await new FolderStore(extracted).list())).toEqual(["emg.zarr/c/0/0", "meta.json"]);
+    expect(await new FolderStore(extracted).list()).toEqual(["emg.zarr/c/0/0", "meta.json"]);
   });
 
-  it("opens an archive whose files sit in one top folder", async () => {
+  it("opens an archive with one top folder", async () => {
     const parent = join(root.path, "parent");
     await mkdir(parent);
     unzipWithCli(join(PYTHON_SESSIONS, "vhi_pose_rest.session.zip"), join(parent, "vhi_pose_rest"));

@@ -8,7 +8,9 @@ import yazl from "yazl";
 export const PYTHON_SESSIONS = "/work/shared/data/myogestic-sessions";
 
 /** Creates a temporary folder and returns it with a function that removes it. */
-export async function makeTempFolder(prefix = "myogestic-session-"): Promise<{ path: string; remove: () => Promise<void> }> {
+export async function makeTempFolder(
+  prefix = "myogestic-session-",
+): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
@@ -49,10 +51,15 @@ open(out, "wb").write(values.astype(dtype).tobytes())
 print(json.dumps(shape))
 `;
 
-/** Values and declared shape of an array decoded by numpy (see {@link NUMPY_DECODER}). */
-export async function decodeWithNumpy(arrayFolder: string, scratchFolder: string): Promise<{ shape: number[]; bytes: Buffer }> {
+/** Decodes an array with numpy (see {@link NUMPY_DECODER}), returning its values and declared shape. */
+export async function decodeWithNumpy(
+  arrayFolder: string,
+  scratchFolder: string,
+): Promise<{ shape: number[]; bytes: Buffer }> {
   const out = join(scratchFolder, `numpy-${Math.random().toString(36).slice(2)}.bin`);
-  const result = spawnSync("python3", ["-c", NUMPY_DECODER, arrayFolder, out], { encoding: "utf8" });
+  const result = spawnSync("python3", ["-c", NUMPY_DECODER, arrayFolder, out], {
+    encoding: "utf8",
+  });
   if (result.status !== 0) {
     throw new Error(`numpy decoding of ${arrayFolder} failed: ${result.stderr}`);
   }
@@ -60,13 +67,15 @@ export async function decodeWithNumpy(arrayFolder: string, scratchFolder: string
   return { shape: JSON.parse(result.stdout) as number[], bytes };
 }
 
-/** The bytes of a typed array, for exact comparison with numpy's output. */
+/** Returns the bytes of a typed array, for exact comparison with numpy's output. */
 export function bytesOf(values: Float32Array | Float64Array): Buffer {
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
 }
 
-/** A zip archive built with yazl, entries stored or deflated. */
-export async function buildZip(entries: { name: string; data: string | Buffer; compress?: boolean }[]): Promise<Buffer> {
+/** Builds a zip archive in memory with yazl, entries stored or deflated. */
+export async function buildZip(
+  entries: { name: string; data: string | Buffer; compress?: boolean }[],
+): Promise<Buffer> {
   const zip = new yazl.ZipFile();
   for (const entry of entries) {
     const data = typeof entry.data === "string" ? Buffer.from(entry.data) : entry.data;
@@ -100,7 +109,10 @@ export function patchBytes(buffer: Buffer, from: string, to: string): Buffer {
 export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)),
+      timeoutMs,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

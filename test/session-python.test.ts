@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSession } from "../src/session/reader.js";
-import { formatZarrMetadata, parseZarrMetadata } from "../src/session/zarr-metadata.js";
+import { formatZarrMetadata } from "../src/session/zarr-metadata.js";
+import { parseZarrMetadata } from "../src/session/zarr-parse.js";
 import {
   bytesOf,
   decodeWithNumpy,
@@ -12,8 +13,16 @@ import {
 } from "./session-helpers.js";
 
 const CASES = [
-  { name: "vhi_pose_rest", nSamples: 169, labels: [{ timestampS: 84121.288508666, classIndex: 0 }] },
-  { name: "vhi_pose_moved", nSamples: 108, labels: [{ timestampS: 89776.927201291, classIndex: 1 }] },
+  {
+    name: "vhi_pose_rest",
+    nSamples: 169,
+    labels: [{ timestampS: 84121.288508666, classIndex: 0 }],
+  },
+  {
+    name: "vhi_pose_moved",
+    nSamples: 108,
+    labels: [{ timestampS: 89776.927201291, classIndex: 1 }],
+  },
 ] as const;
 
 describe("sessions written by the Python system", () => {
@@ -41,7 +50,14 @@ describe("sessions written by the Python system", () => {
         expect(session.labels).toEqual(testCase.labels);
         expect(session.warnings).toEqual([]);
         expect(session.streams).toEqual([
-          { name: "vhi_control", kind: "numeric", nChannels: 9, sampleRateHz: 60, dtype: "float32", nSamples: testCase.nSamples },
+          {
+            name: "vhi_control",
+            kind: "numeric",
+            nChannels: 9,
+            sampleRateHz: 60,
+            dtype: "float32",
+            nSamples: testCase.nSamples,
+          },
         ]);
       });
 
@@ -57,14 +73,17 @@ describe("sessions written by the Python system", () => {
         const extracted = join(scratch.path, testCase.name);
         unzipWithCli(archivePath, extracted);
         const data = await decodeWithNumpy(join(extracted, "vhi_control.zarr"), scratch.path);
-        const times = await decodeWithNumpy(join(extracted, "vhi_control_timestamps.zarr"), scratch.path);
+        const times = await decodeWithNumpy(
+          join(extracted, "vhi_control_timestamps.zarr"),
+          scratch.path,
+        );
         expect(data.shape).toEqual([testCase.nSamples, 9]);
         expect(times.shape).toEqual([testCase.nSamples]);
         expect(bytesOf(stream.samples).equals(data.bytes)).toBe(true);
         expect(bytesOf(stream.timestamps).equals(times.bytes)).toBe(true);
       });
 
-      it("reads the same from the extracted folder", async () => {
+      it("reads the extracted folder identically", async () => {
         const extracted = join(scratch.path, `${testCase.name}-folder`);
         unzipWithCli(archivePath, extracted);
         const fromFolder = await (await openSession(extracted)).readStream("vhi_control");
@@ -73,7 +92,7 @@ describe("sessions written by the Python system", () => {
         expect(fromFolder.timestamps).toEqual(fromArchive.timestamps);
       });
 
-      it("makes one trial ending at the last sample", async () => {
+      it("ends the trial at the last sample", async () => {
         const session = await openSession(archivePath);
         const stream = await session.readStream("vhi_control");
         const label = testCase.labels[0];
@@ -87,7 +106,7 @@ describe("sessions written by the Python system", () => {
         ]);
       });
 
-      it("has zarr.json that formatting reproduces byte for byte", async () => {
+      it("formats zarr.json byte for byte", async () => {
         const extracted = join(scratch.path, `${testCase.name}-metadata`);
         unzipWithCli(archivePath, extracted);
         for (const array of ["vhi_control.zarr", "vhi_control_timestamps.zarr"]) {

@@ -43,7 +43,7 @@ async function editJson(path: string, edit: (document: any) => void): Promise<vo
 }
 
 describe("openSession", () => {
-  it("reads a folder as it reads the archive", async () => {
+  it("reads a folder like the archive", async () => {
     const folder = await recordedFolder();
     const session = await openSession(folder);
     expect(session.name).toBe("s");
@@ -54,7 +54,9 @@ describe("openSession", () => {
   it("rejects a missing meta.json naming it", async () => {
     const folder = await recordedFolder();
     await rm(join(folder, "meta.json"));
-    await expect(openSession(folder)).rejects.toThrow(`${join(folder, "meta.json")}: file not found`);
+    await expect(openSession(folder)).rejects.toThrow(
+      `${join(folder, "meta.json")}: file not found`,
+    );
   });
 
   it("rejects a meta.json that is not JSON", async () => {
@@ -66,7 +68,9 @@ describe("openSession", () => {
   it("rejects a stream without a channel count", async () => {
     const folder = await recordedFolder();
     await editJson(join(folder, "meta.json"), (meta) => delete meta.streams.emg.n_channels);
-    await expect(openSession(folder)).rejects.toThrow(`${join(folder, "meta.json")}: "streams.emg.n_channels" must be a positive integer, found undefined`);
+    await expect(openSession(folder)).rejects.toThrow(
+      `${join(folder, "meta.json")}: "streams.emg.n_channels" must be a positive integer, found undefined`,
+    );
   });
 
   it("rejects a stream name that leaves the folder", async () => {
@@ -82,12 +86,17 @@ describe("openSession", () => {
     await editJson(join(folder, "meta.json"), (meta) => {
       meta.schema_version = 2;
     });
-    await expect(openSession(folder)).rejects.toThrow(/"schema_version" is 2, but this version of myogestic reads sessions up to version 1/);
+    await expect(openSession(folder)).rejects.toThrow(
+      /"schema_version" is 2, but this version of myogestic reads sessions up to version 1/,
+    );
   });
 
-  it("rejects a class_index out of range naming labels.json", async () => {
+  it("rejects an out-of-range class_index", async () => {
     const folder = await recordedFolder();
-    await writeFile(join(folder, "labels.json"), JSON.stringify([{ timestamp: 1, class_index: 2 }]));
+    await writeFile(
+      join(folder, "labels.json"),
+      JSON.stringify([{ timestamp: 1, class_index: 2 }]),
+    );
     await expect(openSession(folder)).rejects.toThrow(
       `${join(folder, "labels.json")}: label 0 has class_index 2, but meta.json lists 2 class names (rest, fist)`,
     );
@@ -96,7 +105,9 @@ describe("openSession", () => {
   it("rejects a label without a timestamp", async () => {
     const folder = await recordedFolder();
     await writeFile(join(folder, "labels.json"), JSON.stringify([{ class_index: 0 }]));
-    await expect(openSession(folder)).rejects.toThrow(`${join(folder, "labels.json")}: label 0 "timestamp" must be a finite number`);
+    await expect(openSession(folder)).rejects.toThrow(
+      `${join(folder, "labels.json")}: label 0 "timestamp" must be a finite number`,
+    );
   });
 
   it("rejects a corrupted zarr.json naming it", async () => {
@@ -106,30 +117,36 @@ describe("openSession", () => {
     await expect(openSession(folder)).rejects.toThrow(`${path}: "data_type" is undefined`);
   });
 
-  it("rejects a missing zarr.json of a listed stream", async () => {
+  it("rejects a listed stream without zarr.json", async () => {
     const folder = await recordedFolder();
     const path = join(folder, "emg_timestamps.zarr", "zarr.json");
     await rm(path);
-    await expect(openSession(folder)).rejects.toThrow(`${path}: file not found, but meta.json lists the numeric stream "emg"`);
+    await expect(openSession(folder)).rejects.toThrow(
+      `${path}: file not found, but meta.json lists the numeric stream "emg"`,
+    );
   });
 
-  it("rejects an array whose channels differ from meta.json", async () => {
+  it("rejects a channel count mismatch", async () => {
     const folder = await recordedFolder();
     await editJson(join(folder, "meta.json"), (meta) => {
       meta.streams.emg.n_channels = 4;
     });
-    await expect(openSession(folder)).rejects.toThrow(/shape \[25, 3\] does not match the 4 channels/);
+    await expect(openSession(folder)).rejects.toThrow(
+      /shape \[25, 3\] does not match the 4 channels/,
+    );
   });
 
-  it("rejects a chunk of the wrong size naming it", async () => {
+  it("rejects a wrongly sized chunk", async () => {
     const folder = await recordedFolder();
     const chunk = join(folder, "emg.zarr", "c", "1", "0");
     await truncate(chunk, 60);
     const session = await openSession(folder);
-    await expect(session.readStream("emg")).rejects.toThrow(`${chunk}: chunk has 60 bytes after decoding, but a chunk of shape [10, 3] of float32 has 120`);
+    await expect(session.readStream("emg")).rejects.toThrow(
+      `${chunk}: chunk has 60 bytes after decoding, but a chunk of shape [10, 3] of float32 has 120`,
+    );
   });
 
-  it("rejects a truncated zstd chunk naming it", async () => {
+  it("rejects a truncated zstd chunk", async () => {
     const folder = join(root.path, "python");
     unzipWithCli(join(PYTHON_SESSIONS, "vhi_pose_rest.session.zip"), folder);
     const chunk = join(folder, "vhi_control.zarr", "c", "1", "0");
@@ -138,38 +155,46 @@ describe("openSession", () => {
     await expect(session.readStream("vhi_control")).rejects.toThrow(`${chunk}: invalid zstd data`);
   });
 
-  it("warns about missing chunks and reads them as the fill value", async () => {
+  it("warns about and fills missing chunks", async () => {
     const folder = await recordedFolder();
     await rm(join(folder, "emg.zarr", "c", "1", "0"));
     const session = await openSession(folder);
-    expect(session.warnings).toEqual(["emg: chunk emg.zarr/c/1/0 is missing; its values read as 0 (the fill value)."]);
+    expect(session.warnings).toEqual([
+      "emg: chunk emg.zarr/c/1/0 is missing; its values read as 0 (the fill value).",
+    ]);
     const emg = await session.readStream("emg");
     expect(Array.from(emg.samples.subarray(30, 60))).toEqual(new Array(30).fill(0));
     expect(emg.samples[60]).toBe(60);
   });
 
-  it("reads the shorter of data and timestamps with a warning", async () => {
+  it("reads the shorter of data and timestamps", async () => {
     const folder = await recordedFolder();
     await editJson(join(folder, "emg_timestamps.zarr", "zarr.json"), (metadata) => {
       metadata.shape = [21];
     });
     const session = await openSession(folder);
-    expect(session.warnings).toEqual(["emg: emg.zarr declares 25 samples but emg_timestamps.zarr declares 21; reading the first 21."]);
+    expect(session.warnings).toEqual([
+      "emg: emg.zarr declares 25 samples but emg_timestamps.zarr declares 21; reading the first 21.",
+    ]);
     expect(session.streams[0]?.nSamples).toBe(21);
     const emg = await session.readStream("emg");
     expect(emg.samples.length).toBe(63);
     expect(emg.timestamps.length).toBe(21);
   });
 
-  it("names the streams when asked for an unknown one", async () => {
+  it("lists streams for an unknown name", async () => {
     const session = await openSession(await recordedFolder());
-    await expect(session.readStream("eeg")).rejects.toThrow(/no stream named "eeg"; the session has: emg/);
-    await expect(session.readMarkers("emg")).rejects.toThrow(/is a numeric stream; read it with readStream/);
+    await expect(session.readStream("eeg")).rejects.toThrow(
+      /no stream named "eeg"; the session has: emg/,
+    );
+    await expect(session.readMarkers("emg")).rejects.toThrow(
+      /is a numeric stream; read it with readStream/,
+    );
   });
 });
 
 describe("trials", () => {
-  it("end at the next label, a cleared cue or the last sample", async () => {
+  it("end at next label, cleared cue or end", async () => {
     // Written out of order: the reader sorts labels by time.
     const folder = await recordedFolder([
       [1.5, 0],

@@ -2,14 +2,28 @@ import { access, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openSession } from "../src/session/reader.js";
-import { defaultSessionName, SessionWriter, type SessionWriterOptions } from "../src/session/writer.js";
-import { bytesOf, decodeWithNumpy, makeTempFolder, unzipWithCli, withTimeout } from "./session-helpers.js";
+import {
+  defaultSessionName,
+  SessionWriter,
+  type SessionWriterOptions,
+} from "../src/session/writer.js";
+import {
+  bytesOf,
+  decodeWithNumpy,
+  makeTempFolder,
+  unzipWithCli,
+  withTimeout,
+} from "./session-helpers.js";
 
 const N_CHANNELS = 6;
 const SAMPLE_RATE_HZ = 100;
 
 /** Sample-major values where sample `s`, channel `c` is `s * 16 + c`, exact in float32. */
-function pattern(firstSample: number, nSamples: number, nChannels = N_CHANNELS): { samples: Float32Array; timestamps: Float64Array } {
+function pattern(
+  firstSample: number,
+  nSamples: number,
+  nChannels = N_CHANNELS,
+): { samples: Float32Array; timestamps: Float64Array } {
   const samples = new Float32Array(nSamples * nChannels);
   const timestamps = new Float64Array(nSamples);
   for (let s = 0; s < nSamples; s++) {
@@ -71,7 +85,9 @@ describe("SessionWriter", () => {
       writer.addLabel(1001.2, 2);
       const result = await writer.close();
 
-      expect(result.archivePath).toBe(join(root.path, "sessions", "round-trip_20260516-185232.session.zip"));
+      expect(result.archivePath).toBe(
+        join(root.path, "sessions", "round-trip_20260516-185232.session.zip"),
+      );
       expect(await exists(result.archivePath)).toBe(true);
       expect(await exists(result.folder)).toBe(false);
       expect(result.nSamples).toEqual({ emg: 250, idle: 0, events: 2 });
@@ -123,10 +139,16 @@ describe("SessionWriter", () => {
     });
   }
 
-  it("gives writers started in the same second different folders", async () => {
-    const [first, second] = await Promise.all([SessionWriter.create(options()), SessionWriter.create(options())]);
+  it("separates writers started in one second", async () => {
+    const [first, second] = await Promise.all([
+      SessionWriter.create(options()),
+      SessionWriter.create(options()),
+    ]);
     expect(first.folder).not.toBe(second.folder);
-    expect([first.name, second.name].sort()).toEqual(["round-trip_20260516-185232", "round-trip_20260516-185232-2"]);
+    expect([first.name, second.name].sort()).toEqual([
+      "round-trip_20260516-185232",
+      "round-trip_20260516-185232-2",
+    ]);
     const results = await Promise.all([first.close(), second.close()]);
     expect(results[0].archivePath).not.toBe(results[1].archivePath);
 
@@ -136,7 +158,7 @@ describe("SessionWriter", () => {
     await third.close();
   });
 
-  it("loses no append that races with close", async () => {
+  it("loses no append racing close", async () => {
     const writer = await SessionWriter.create(options({ flushIntervalMs: 20 }));
     let accepted = 0;
     let rejection: unknown;
@@ -162,7 +184,9 @@ describe("SessionWriter", () => {
     })();
     await withTimeout(target, 10_000, "1000 appended samples");
     const closing = writer.close();
-    expect(() => writer.append("emg", new Float32Array(N_CHANNELS), new Float64Array(1), 1)).toThrow(/closing/);
+    expect(() =>
+      writer.append("emg", new Float32Array(N_CHANNELS), new Float64Array(1), 1),
+    ).toThrow(/closing/);
     await withTimeout(pump, 10_000, "the append loop to be rejected");
     const result = await withTimeout(closing, 20_000, "close");
 
@@ -173,7 +197,7 @@ describe("SessionWriter", () => {
     expect(emg.samples).toEqual(pattern(0, accepted).samples);
   });
 
-  it("reports a disk error through error and close", async () => {
+  it("reports a disk error", async () => {
     const writer = await SessionWriter.create(options());
     const reported = new Promise<Error>((resolve) => writer.on("error", resolve));
     const first = pattern(0, 50);
@@ -192,25 +216,43 @@ describe("SessionWriter", () => {
     await expect(writer.close()).rejects.toThrow(/incomplete; what was written so far is in/);
   });
 
-  it("rejects appends with wrong sizes or names", async () => {
+  it("rejects appends of wrong size or name", async () => {
     const writer = await SessionWriter.create(options());
     const { samples, timestamps } = pattern(0, 10);
     expect(() => writer.append("eeg", samples, timestamps, 10)).toThrow(TypeError);
-    expect(() => writer.append("eeg", samples, timestamps, 10)).toThrow(/"eeg" is not part of this recording/);
-    expect(() => writer.append("emg", samples, timestamps, 11)).toThrow(/samples has 60 values, fewer than 11 samples × 6 channels/);
-    expect(() => writer.append("emg", samples, timestamps.subarray(0, 5), 10)).toThrow(/timestamps has 5 values/);
-    expect(() => writer.append("emg", samples, timestamps, 2.5)).toThrow(/nSamples must be a non-negative integer/);
-    expect(() => writer.append("events", samples, timestamps, 10)).toThrow(/marker stream; write it with appendMarkers/);
-    expect(() => writer.appendMarkers("events", ["a"], [1, 2])).toThrow(/1 marker values but 2 timestamps/);
-    expect(() => writer.addLabel(1, 3)).toThrow(/classIndex must be null or an integer from 0 to 2/);
+    expect(() => writer.append("eeg", samples, timestamps, 10)).toThrow(
+      /"eeg" is not part of this recording/,
+    );
+    expect(() => writer.append("emg", samples, timestamps, 11)).toThrow(
+      /samples has 60 values, fewer than 11 samples × 6 channels/,
+    );
+    expect(() => writer.append("emg", samples, timestamps.subarray(0, 5), 10)).toThrow(
+      /timestamps has 5 values/,
+    );
+    expect(() => writer.append("emg", samples, timestamps, 2.5)).toThrow(
+      /nSamples must be a non-negative integer/,
+    );
+    expect(() => writer.append("events", samples, timestamps, 10)).toThrow(
+      /marker stream; write it with appendMarkers/,
+    );
+    expect(() => writer.appendMarkers("events", ["a"], [1, 2])).toThrow(
+      /1 marker values but 2 timestamps/,
+    );
+    expect(() => writer.addLabel(1, 3)).toThrow(
+      /classIndex must be null or an integer from 0 to 2/,
+    );
     expect(() => writer.addLabel(Number.NaN, 0)).toThrow(RangeError);
     const result = await writer.close();
     expect(result.nSamples.emg).toBe(0);
   });
 
   it("rejects invalid options", async () => {
-    await expect(SessionWriter.create(options({ flushIntervalMs: 1500 }))).rejects.toThrow(/flushIntervalMs must be more than 0 and at most 1000 ms, received 1500/);
-    await expect(SessionWriter.create(options({ name: "../escape" }))).rejects.toThrow(/name must be a plain file name/);
+    await expect(SessionWriter.create(options({ flushIntervalMs: 1500 }))).rejects.toThrow(
+      /flushIntervalMs must be more than 0 and at most 1000 ms, received 1500/,
+    );
+    await expect(SessionWriter.create(options({ name: "../escape" }))).rejects.toThrow(
+      /name must be a plain file name/,
+    );
     const clash = options({
       streams: [
         { name: "emg", kind: "numeric", nChannels: 1, sampleRateHz: 10 },
@@ -220,8 +262,12 @@ describe("SessionWriter", () => {
     await expect(SessionWriter.create(clash)).rejects.toThrow(/collides/);
   });
 
-  it("names sessions after the app and local time", () => {
-    expect(defaultSessionName("EMG Regression!", new Date(2026, 0, 2, 3, 4, 5))).toBe("emg-regression_20260102-030405");
-    expect(defaultSessionName("***", new Date(2026, 0, 2, 3, 4, 5))).toBe("session_20260102-030405");
+  it("names sessions by app and time", () => {
+    expect(defaultSessionName("EMG Regression!", new Date(2026, 0, 2, 3, 4, 5))).toBe(
+      "emg-regression_20260102-030405",
+    );
+    expect(defaultSessionName("***", new Date(2026, 0, 2, 3, 4, 5))).toBe(
+      "session_20260102-030405",
+    );
   });
 });

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FolderStore } from "../src/session/store.js";
 import { readZarrArray } from "../src/session/zarr.js";
-import { formatZarrMetadata, parseZarrMetadata, type ZarrArrayMetadata } from "../src/session/zarr-metadata.js";
+import { formatZarrMetadata, type ZarrArrayMetadata } from "../src/session/zarr-metadata.js";
+import { parseZarrMetadata } from "../src/session/zarr-parse.js";
 import { ZarrAppendWriter } from "../src/session/zarr-writer.js";
 import { makeTempFolder } from "./session-helpers.js";
 
@@ -17,7 +18,7 @@ afterEach(async () => {
   await root.remove();
 });
 
-/** A valid `zarr.json` document for a 2-D float32 array, with fields replaced by `changes`. */
+/** Builds a valid `zarr.json` document of a 2-D float32 array, with fields replaced by `changes`. */
 function metadataDocument(changes: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     shape: [5, 3],
@@ -34,7 +35,11 @@ function metadataDocument(changes: Record<string, unknown> = {}): Record<string,
   };
 }
 
-async function writeArray(name: string, document: Record<string, unknown>, chunks: Record<string, Buffer>): Promise<void> {
+async function writeArray(
+  name: string,
+  document: Record<string, unknown>,
+  chunks: Record<string, Buffer>,
+): Promise<void> {
   const folder = join(root.path, name);
   await mkdir(folder, { recursive: true });
   await writeFile(join(folder, "zarr.json"), JSON.stringify(document));
@@ -53,20 +58,63 @@ describe("zarr.json parsing", () => {
   const location = "/data/emg.zarr/zarr.json";
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ["missing shape", { shape: undefined }, /"shape" must be an array of non-negative integers/],
-    ["negative shape", { shape: [-1, 3] }, /"shape" must be an array of non-negative integers, found \[-1,3\]/],
-    ["three dimensions", { shape: [1, 2, 3], chunk_grid: { name: "regular", configuration: { chunk_shape: [1, 2, 3] } } }, /has 3 dimensions/],
-    ["unknown data type", { data_type: "complex64" }, /"data_type" is "complex64"; supported data types are/],
-    ["zero chunk size", { chunk_grid: { name: "regular", configuration: { chunk_shape: [0, 3] } } }, /chunk_shape" must be an array of positive integers/],
+    [
+      "negative shape",
+      { shape: [-1, 3] },
+      /"shape" must be an array of non-negative integers, found \[-1,3\]/,
+    ],
+    [
+      "three dimensions",
+      {
+        shape: [1, 2, 3],
+        chunk_grid: { name: "regular", configuration: { chunk_shape: [1, 2, 3] } },
+      },
+      /has 3 dimensions/,
+    ],
+    [
+      "unknown data type",
+      { data_type: "complex64" },
+      /"data_type" is "complex64"; supported data types are/,
+    ],
+    [
+      "zero chunk size",
+      { chunk_grid: { name: "regular", configuration: { chunk_shape: [0, 3] } } },
+      /chunk_shape" must be an array of positive integers/,
+    ],
     ["wrong zarr format", { zarr_format: 2 }, /"zarr_format" must be 3, found 2/],
     ["a group", { node_type: "group" }, /"node_type" must be "array", found "group"/],
-    ["unknown codec", { codecs: [{ name: "bytes", configuration: { endian: "little" } }, { name: "blosc" }] }, /codecs\[1\]" is codec "blosc"/],
+    [
+      "unknown codec",
+      { codecs: [{ name: "bytes", configuration: { endian: "little" } }, { name: "blosc" }] },
+      /codecs\[1\]" is codec "blosc"/,
+    ],
     ["missing endian", { codecs: [{ name: "bytes" }] }, /endian" must be "little" or "big"/],
-    ["transpose first", { codecs: [{ name: "transpose" }, { name: "bytes" }] }, /first codec must be "bytes"/],
-    ["storage transformers", { storage_transformers: [{ name: "x" }] }, /"storage_transformers" must be empty/],
-    ["unknown extension", { sharding_v9: {} }, /"sharding_v9" is an extension this reader does not understand/],
+    [
+      "transpose first",
+      { codecs: [{ name: "transpose" }, { name: "bytes" }] },
+      /first codec must be "bytes"/,
+    ],
+    [
+      "storage transformers",
+      { storage_transformers: [{ name: "x" }] },
+      /"storage_transformers" must be empty/,
+    ],
+    [
+      "unknown extension",
+      { sharding_v9: {} },
+      /"sharding_v9" is an extension this reader does not understand/,
+    ],
     ["absurd shape", { shape: [2 ** 30, 3] }, /declares 3221225472 elements, more than the limit/],
-    ["absurd chunk", { chunk_grid: { name: "regular", configuration: { chunk_shape: [2 ** 28, 3] } } }, /declares chunks of 3221225472 bytes/],
-    ["text fill value", { fill_value: "zero" }, /"fill_value" must be a number for data type float32/],
+    [
+      "absurd chunk",
+      { chunk_grid: { name: "regular", configuration: { chunk_shape: [2 ** 28, 3] } } },
+      /declares chunks of 3221225472 bytes/,
+    ],
+    [
+      "text fill value",
+      { fill_value: "zero" },
+      /"fill_value" must be a number for data type float32/,
+    ],
   ];
   for (const [name, changes, message] of cases) {
     it(`rejects ${name} naming the file`, () => {
@@ -77,28 +125,45 @@ describe("zarr.json parsing", () => {
   }
 
   it("rejects invalid JSON naming the file", () => {
-    expect(() => parseZarrMetadata('{"shape": [5, ', location)).toThrow(`${location}: invalid JSON`);
+    expect(() => parseZarrMetadata('{"shape": [5, ', location)).toThrow(
+      `${location}: invalid JSON`,
+    );
   });
 
-  it("accepts optional unknown keys and special fill values", () => {
+  it("accepts optional extensions and special fills", () => {
     const parsed = parseZarrMetadata(
-      JSON.stringify(metadataDocument({ fill_value: "NaN", extra: { must_understand: false }, dimension_names: ["t", "c"] })),
+      JSON.stringify(
+        metadataDocument({
+          fill_value: "NaN",
+          extra: { must_understand: false },
+          dimension_names: ["t", "c"],
+        }),
+      ),
       location,
     );
     expect(parsed.fillValue).toBeNaN();
-    expect(parseZarrMetadata(JSON.stringify(metadataDocument({ fill_value: "0x3f800000" })), location).fillValue).toBe(1);
-    expect(parseZarrMetadata(JSON.stringify(metadataDocument({ fill_value: "-Infinity" })), location).fillValue).toBe(-Infinity);
+    expect(
+      parseZarrMetadata(JSON.stringify(metadataDocument({ fill_value: "0x3f800000" })), location)
+        .fillValue,
+    ).toBe(1);
+    expect(
+      parseZarrMetadata(JSON.stringify(metadataDocument({ fill_value: "-Infinity" })), location)
+        .fillValue,
+    ).toBe(-Infinity);
   });
 
-  it("formats metadata that parses back to the same", () => {
-    const parsed = parseZarrMetadata(JSON.stringify(metadataDocument({ fill_value: 1.5 })), location);
+  it("formats metadata that parses back", () => {
+    const parsed = parseZarrMetadata(
+      JSON.stringify(metadataDocument({ fill_value: 1.5 })),
+      location,
+    );
     expect(parseZarrMetadata(formatZarrMetadata(parsed), location)).toEqual(parsed);
     expect(formatZarrMetadata(parsed)).toContain('"fill_value": 1.5,');
   });
 });
 
 describe("readZarrArray", () => {
-  it("reads a padded last chunk up to the declared shape", async () => {
+  it("trims a padded last chunk", async () => {
     const values = Array.from({ length: 18 }, (_, i) => i + 0.5);
     await writeArray("a.zarr", metadataDocument(), {
       "c/0/0": float32Bytes(values.slice(0, 6)),
@@ -112,7 +177,7 @@ describe("readZarrArray", () => {
     expect(read.missingChunks).toEqual([]);
   });
 
-  it("reads missing chunks as the fill value", async () => {
+  it("reads missing chunks as fill value", async () => {
     await writeArray("a.zarr", metadataDocument({ fill_value: 7 }), {
       "c/0/0": float32Bytes([1, 2, 3, 4, 5, 6]),
       "c/2/0": float32Bytes([13, 14, 15, 0, 0, 0]),
@@ -122,7 +187,7 @@ describe("readZarrArray", () => {
     expect(read.missingChunks).toEqual(["c/1/0"]);
   });
 
-  it("reads big-endian int16 with v2 keys and split columns", async () => {
+  it("reads big-endian int16 in v2 layout", async () => {
     // A 3 × 3 array in 2 × 2 chunks: chunk (i, j) covers rows 2i.. and columns 2j..
     const element = (row: number, column: number): number => row * 10 + column - 5;
     const chunk = (i: number, j: number): Buffer => {
@@ -150,7 +215,7 @@ describe("readZarrArray", () => {
     expect(Array.from(read.values)).toEqual([-5, -4, -3, 5, 6, 7, 15, 16, 17]);
   });
 
-  it("reads a 1-D array with the dot separator", async () => {
+  it("reads 1-D arrays with dot separator", async () => {
     await writeArray(
       "t.zarr",
       metadataDocument({
@@ -159,13 +224,16 @@ describe("readZarrArray", () => {
         chunk_grid: { name: "regular", configuration: { chunk_shape: [2] } },
         chunk_key_encoding: { name: "default", configuration: { separator: "." } },
       }),
-      { "c.0": Buffer.from(new Float64Array([0.25, 0.5]).buffer), "c.1": Buffer.from(new Float64Array([0.75, 0]).buffer) },
+      {
+        "c.0": Buffer.from(new Float64Array([0.25, 0.5]).buffer),
+        "c.1": Buffer.from(new Float64Array([0.75, 0]).buffer),
+      },
     );
     const read = await readZarrArray(new FolderStore(root.path), "t.zarr");
     expect(Array.from(read.values)).toEqual([0.25, 0.5, 0.75]);
   });
 
-  it("rejects a chunk of the wrong size naming it", async () => {
+  it("rejects a wrongly sized chunk", async () => {
     await writeArray("a.zarr", metadataDocument(), {
       "c/0/0": float32Bytes([1, 2, 3, 4, 5, 6]),
       "c/1/0": float32Bytes([1, 2, 3]),
@@ -191,7 +259,12 @@ describe("ZarrAppendWriter", () => {
   for (const compression of ["none", "zstd"] as const) {
     it(`writes full chunks once and pads the last (${compression})`, async () => {
       const folder = join(root.path, "w.zarr");
-      const writer = await ZarrAppendWriter.create(folder, { dataType: "float32", nColumns: 4, chunkRows: 10, compression });
+      const writer = await ZarrAppendWriter.create(folder, {
+        dataType: "float32",
+        nColumns: 4,
+        chunkRows: 10,
+        compression,
+      });
       writer.append(rows(0, 23, 4), 23);
       expect(writer.rowsOnDisk).toBe(0);
       await writer.flush();
@@ -200,12 +273,19 @@ describe("ZarrAppendWriter", () => {
       const store = new FolderStore(root.path);
       const read = await readZarrArray(store, "w.zarr");
       expect(read.values).toEqual(rows(0, 23, 4));
-      const metadata: ZarrArrayMetadata = parseZarrMetadata(await readFile(join(folder, "zarr.json")), "zarr.json");
+      const metadata: ZarrArrayMetadata = parseZarrMetadata(
+        await readFile(join(folder, "zarr.json")),
+        "zarr.json",
+      );
       expect(metadata.shape).toEqual([23, 4]);
-      expect(metadata.codecs.map((codec) => codec.name)).toEqual(compression === "zstd" ? ["bytes", "zstd"] : ["bytes"]);
+      expect(metadata.codecs.map((codec) => codec.name)).toEqual(
+        compression === "zstd" ? ["bytes", "zstd"] : ["bytes"],
+      );
       if (compression === "none") {
         // The partial chunk is stored at full size, zero beyond the declared rows.
-        const last = new Float32Array(new Uint8Array(await readFile(join(folder, "c", "2", "0"))).buffer);
+        const last = new Float32Array(
+          new Uint8Array(await readFile(join(folder, "c", "2", "0"))).buffer,
+        );
         expect(last.length).toBe(40);
         expect(Array.from(last.subarray(12))).toEqual(new Array(28).fill(0));
       }
@@ -216,11 +296,15 @@ describe("ZarrAppendWriter", () => {
     });
   }
 
-  it("leaves a readable array at every moment of writing", async () => {
+  it("stays readable while being written", async () => {
     // Reads run concurrently with appends and flushes, seeing the states a killed process
     // could leave: every read must succeed and hold a prefix of the appended rows.
     const nColumns = 3;
-    const writer = await ZarrAppendWriter.create(join(root.path, "w.zarr"), { dataType: "float32", nColumns, chunkRows: 7 });
+    const writer = await ZarrAppendWriter.create(join(root.path, "w.zarr"), {
+      dataType: "float32",
+      nColumns,
+      chunkRows: 7,
+    });
     const store = new FolderStore(root.path);
     let done = false;
     let reads = 0;
@@ -245,13 +329,20 @@ describe("ZarrAppendWriter", () => {
     expect(writer.rowsOnDisk).toBe(appended);
   });
 
-  it("truncated chunk on disk is an error naming it", async () => {
-    const writer = await ZarrAppendWriter.create(join(root.path, "w.zarr"), { dataType: "float32", nColumns: 2, chunkRows: 5, compression: "zstd" });
+  it("rejects a truncated zstd chunk", async () => {
+    const writer = await ZarrAppendWriter.create(join(root.path, "w.zarr"), {
+      dataType: "float32",
+      nColumns: 2,
+      chunkRows: 5,
+      compression: "zstd",
+    });
     writer.append(rows(0, 10, 2), 10);
     await writer.flush();
     const chunkPath = join(root.path, "w.zarr", "c", "1", "0");
     const size = (await readFile(chunkPath)).length;
     await truncate(chunkPath, size - 4);
-    await expect(readZarrArray(new FolderStore(root.path), "w.zarr")).rejects.toThrow(`${chunkPath}: invalid zstd data`);
+    await expect(readZarrArray(new FolderStore(root.path), "w.zarr")).rejects.toThrow(
+      `${chunkPath}: invalid zstd data`,
+    );
   });
 });

@@ -20,9 +20,10 @@ const ZIP_FLAG_UTF8 = 0x800;
 
 function decodeEntryName(entry: Entry): string {
   const raw = entry.fileName as unknown as Buffer;
-  // Names without the UTF-8 flag are CP437 by the zip spec; the ASCII names sessions use read
-  // the same either way, and other bytes are decoded as UTF-8, as most current tools write them.
-  const utf8 = (entry.generalPurposeBitFlag & ZIP_FLAG_UTF8) !== 0 || raw.every((byte) => byte < 0x80);
+  // The zip format reads names without the UTF-8 flag as CP437. Session names are ASCII, which
+  // reads the same in both. Other bytes are decoded as UTF-8, which most current tools write.
+  const utf8 =
+    (entry.generalPurposeBitFlag & ZIP_FLAG_UTF8) !== 0 || raw.every((byte) => byte < 0x80);
   return utf8 ? raw.toString("utf8") : new TextDecoder("utf-8").decode(raw);
 }
 
@@ -73,7 +74,9 @@ export class ArchiveStore implements SessionStore {
     try {
       zipFile = await openZip(path);
     } catch (error) {
-      throw new Error(`${path}: not a readable zip archive (${(error as Error).message}). Give a .session.zip written by a recording, or a session folder.`);
+      throw new Error(
+        `${path}: not a readable zip archive (${(error as Error).message}). Give a .session.zip written by a recording, or a session folder.`,
+      );
     }
     try {
       const entries = new Map<string, Entry>();
@@ -81,13 +84,17 @@ export class ArchiveStore implements SessionStore {
         const name = decodeEntryName(entry);
         const problem = ArchiveStore.#entryProblem(entry, name);
         if (problem !== undefined) {
-          throw new Error(`${path}: entry ${JSON.stringify(name)} ${problem}. The archive is damaged or was not written as a session; it was not read.`);
+          throw new Error(
+            `${path}: entry ${JSON.stringify(name)} ${problem}. The archive is damaged or was not written as a session; it was not read.`,
+          );
         }
         if (name.endsWith("/")) {
           continue;
         }
         if (entries.has(name)) {
-          throw new Error(`${path}: entry ${JSON.stringify(name)} appears twice. The archive is damaged or was not written as a session; it was not read.`);
+          throw new Error(
+            `${path}: entry ${JSON.stringify(name)} appears twice. The archive is damaged or was not written as a session; it was not read.`,
+          );
         }
         entries.set(name, entry);
       }
@@ -97,7 +104,9 @@ export class ArchiveStore implements SessionStore {
       if ((error as Error).message.startsWith(path)) {
         throw error;
       }
-      throw new Error(`${path}: invalid zip central directory (${(error as Error).message}). The archive is damaged.`);
+      throw new Error(
+        `${path}: invalid zip central directory (${(error as Error).message}). The archive is damaged.`,
+      );
     }
   }
 
@@ -109,7 +118,10 @@ export class ArchiveStore implements SessionStore {
     if (entry.isEncrypted()) {
       return "is encrypted, which sessions never are";
     }
-    if (entry.compressionMethod !== ZIP_METHOD_STORED && entry.compressionMethod !== ZIP_METHOD_DEFLATED) {
+    if (
+      entry.compressionMethod !== ZIP_METHOD_STORED &&
+      entry.compressionMethod !== ZIP_METHOD_DEFLATED
+    ) {
       return `uses compression method ${entry.compressionMethod}; only stored (0) and deflate (8) are supported`;
     }
     if (entry.uncompressedSize > ARCHIVE_MAX_ENTRY_BYTES) {
@@ -130,12 +142,15 @@ export class ArchiveStore implements SessionStore {
     const size = entry.uncompressedSize;
     try {
       const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) => {
-        this.#zipFile.openReadStream(entry, (error, readStream) => (error ? reject(error) : resolve(readStream)));
+        this.#zipFile.openReadStream(entry, (error, readStream) =>
+          error ? reject(error) : resolve(readStream),
+        );
       });
       const output = Buffer.allocUnsafe(size);
       let length = 0;
       for await (const piece of stream as AsyncIterable<Buffer>) {
-        // yauzl already fails a stream that passes its declared size; this keeps the copy in bounds.
+        // yauzl already fails a stream that passes its declared size, and this check keeps the
+        // copy in bounds whatever yauzl does.
         if (length + piece.length > size) {
           throw new Error(`more data than the declared ${size} bytes`);
         }
@@ -147,7 +162,9 @@ export class ArchiveStore implements SessionStore {
       }
       return output;
     } catch (error) {
-      throw new Error(`${this.locate(relativePath)}: failed to read the archive entry (${(error as Error).message}). The archive is damaged.`);
+      throw new Error(
+        `${this.locate(relativePath)}: failed to read the archive entry (${(error as Error).message}). The archive is damaged.`,
+      );
     }
   }
 
@@ -167,7 +184,9 @@ export async function openSessionStore(path: string): Promise<SessionStore> {
     handle = await open(path, "r");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new Error(`${path}: no such session folder or archive. Give the path of a session folder or of a .session.zip file.`);
+      throw new Error(
+        `${path}: no such session folder or archive. Give the path of a session folder or of a .session.zip file.`,
+      );
     }
     if ((error as NodeJS.ErrnoException).code !== "EISDIR") {
       throw error;
@@ -205,6 +224,8 @@ export async function packFolder(folder: string, archivePath: string): Promise<v
   } catch (error) {
     await handle.close().catch(() => undefined);
     await unlink(temporaryPath).catch(() => undefined);
-    throw new Error(`Failed to pack ${folder} into ${archivePath}: ${(error as Error).message}. The session folder was left as it is.`);
+    throw new Error(
+      `Failed to pack ${folder} into ${archivePath}: ${(error as Error).message}. The session folder was left as it is.`,
+    );
   }
 }

@@ -4,7 +4,7 @@ let temporaryCounter = 0;
 
 /**
  * Writes `data` to `<path>.tmp-<pid>-<n>` and renames it onto `path`, so a reader, or the
- * folder left by a killed process, sees either the old file or the complete new one. There is
+ * folder left by a killed process, reads either the old file or the complete new one. There is
  * no fsync: the guarantee covers a killed process, not a power cut. On failure the temporary
  * file is removed and the error is rethrown.
  */

@@ -1,3 +1,4 @@
+import { describeJsonValue, isJsonObject } from "./json-values.js";
 import { unsafePathReason } from "./store.js";
 import {
   SESSION_SCHEMA_VERSION,
@@ -22,17 +23,12 @@ export interface MarkerEventFile {
   value: string;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function show(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-function invalid(location: string, field: string, problem: string): Error {
-  return new Error(`${location}: ${field} ${problem}. Correct the file, or record the session again.`);
+/** Builds the error for a field of a JSON file that is not what it must be. */
+function mustBe(location: string, field: string, expected: string, found: unknown): Error {
+  return new Error(
+    `${location}: ${field} must be ${expected}, found ${describeJsonValue(found)}. ` +
+      "Correct the file, or record the session again.",
+  );
 }
 
 /** Parses JSON text, with an error naming the file when it is not valid JSON. */
@@ -41,7 +37,10 @@ export function parseJsonFile(bytes: Uint8Array | string, location: string): unk
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new Error(`${location}: invalid JSON (${(error as Error).message}). The file is damaged or was cut short; restore it from a copy.`);
+    throw new Error(
+      `${location}: invalid JSON (${(error as Error).message}). ` +
+        "The file is damaged or was cut short; restore it from a copy.",
+    );
   }
 }
 
@@ -56,96 +55,125 @@ export function invalidStreamNameReason(name: string): string | undefined {
   return unsafePathReason(name);
 }
 
+function parseStreamEntry(location: string, name: string, entry: unknown): StreamMetaFile {
+  const badName = invalidStreamNameReason(name);
+  if (badName !== undefined) {
+    throw new Error(
+      `${location}: stream name ${JSON.stringify(name)} ${badName}, so it cannot name the ` +
+        "stream's files. Rename the stream in meta.json and its files to match.",
+    );
+  }
+  const field = `"streams.${name}`;
+  if (!isJsonObject(entry)) {
+    throw mustBe(location, `${field}"`, "an object", entry);
+  }
+  const { n_channels: nChannels, fs, dtype } = entry;
+  if (typeof nChannels !== "number" || !Number.isSafeInteger(nChannels) || nChannels < 1) {
+    throw mustBe(location, `${field}.n_channels"`, "a positive integer", nChannels);
+  }
+  if (typeof fs !== "number" || !Number.isFinite(fs) || fs < 0) {
+    throw mustBe(location, `${field}.fs"`, "a sample rate in Hz, 0 or more", fs);
+  }
+  if (typeof dtype !== "string" || dtype === "") {
+    throw mustBe(location, `${field}.dtype"`, 'a data type name such as "float32"', dtype);
+  }
+  return { ...entry, n_channels: nChannels, fs, dtype };
+}
+
 /**
  * Parses `meta.json`. Keys this project does not use are kept. A missing `schema_version` means
- * the Python layout; a version newer than {@link SESSION_SCHEMA_VERSION} is an error, since
+ * the Python layout. A version newer than {@link SESSION_SCHEMA_VERSION} is an error, because
  * its meaning is unknown here.
  */
 export function parseSessionMeta(bytes: Uint8Array, location: string): SessionMetaFile {
   const document = parseJsonFile(bytes, location);
-  if (!isRecord(document)) {
-    throw invalid(location, "the top level", `must be a JSON object, found ${show(document)}`);
+  if (!isJsonObject(document)) {
+    throw mustBe(location, "the top level", "a JSON object", document);
   }
-  if (typeof document.app_name !== "string") {
-    throw invalid(location, '"app_name"', `must be a string, found ${show(document.app_name)}`);
+  const { app_name: appName, created, class_names: classNames } = document;
+  if (typeof appName !== "string") {
+    throw mustBe(location, '"app_name"', "a string", appName);
   }
-  if (typeof document.created !== "string") {
-    throw invalid(location, '"created"', `must be a string such as "2026-05-16T18:52:32", found ${show(document.created)}`);
+  if (typeof created !== "string") {
+    throw mustBe(location, '"created"', 'a string such as "2026-05-16T18:52:32"', created);
   }
+  if (!Array.isArray(classNames) || !classNames.every((name) => typeof name === "string")) {
+    throw mustBe(location, '"class_names"', "an array of strings", classNames);
+  }
+
   const version = document.schema_version;
   if (version !== undefined) {
-    if (!Number.isInteger(version) || (version as number) < 1) {
-      throw invalid(location, '"schema_version"', `must be a positive integer, found ${show(version)}`);
+    if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
+      throw mustBe(location, '"schema_version"', "a positive integer", version);
     }
-    if ((version as number) > SESSION_SCHEMA_VERSION) {
+    if (version > SESSION_SCHEMA_VERSION) {
       throw new Error(
-        `${location}: "schema_version" is ${version}, but this version of myogestic reads sessions up to ` +
-          `version ${SESSION_SCHEMA_VERSION}. Upgrade myogestic to read this session.`,
+        `${location}: "schema_version" is ${version}, but this version of myogestic reads ` +
+          `sessions up to version ${SESSION_SCHEMA_VERSION}. Upgrade myogestic to read this session.`,
       );
     }
   }
-  const classNames = document.class_names;
-  if (!Array.isArray(classNames) || !classNames.every((name) => typeof name === "string")) {
-    throw invalid(location, '"class_names"', `must be an array of strings, found ${show(classNames)}`);
-  }
-  if (!isRecord(document.streams)) {
-    throw invalid(location, '"streams"', `must be an object mapping stream names to their settings, found ${show(document.streams)}`);
+
+  if (!isJsonObject(document.streams)) {
+    const expected = "an object mapping stream names to their settings";
+    throw mustBe(location, '"streams"', expected, document.streams);
   }
   const streams: Record<string, StreamMetaFile> = {};
   for (const [name, entry] of Object.entries(document.streams)) {
-    const field = `"streams.${name}`;
-    const badName = invalidStreamNameReason(name);
-    if (badName !== undefined) {
-      throw invalid(location, `stream name ${show(name)}`, `${badName}, so it cannot name the stream's files`);
-    }
-    if (!isRecord(entry)) {
-      throw invalid(location, `${field}"`, `must be an object, found ${show(entry)}`);
-    }
-    if (!Number.isSafeInteger(entry.n_channels) || (entry.n_channels as number) < 1) {
-      throw invalid(location, `${field}.n_channels"`, `must be a positive integer, found ${show(entry.n_channels)}`);
-    }
-    if (typeof entry.fs !== "number" || !Number.isFinite(entry.fs) || entry.fs < 0) {
-      throw invalid(location, `${field}.fs"`, `must be a sample rate in Hz, 0 or more, found ${show(entry.fs)}`);
-    }
-    if (typeof entry.dtype !== "string" || entry.dtype === "") {
-      throw invalid(location, `${field}.dtype"`, `must be a data type name such as "float32", found ${show(entry.dtype)}`);
-    }
-    streams[name] = { ...entry, n_channels: entry.n_channels as number, fs: entry.fs, dtype: entry.dtype };
+    streams[name] = parseStreamEntry(location, name, entry);
   }
-  return { ...document, app_name: document.app_name, created: document.created, streams, class_names: classNames as string[] };
+  return { ...document, app_name: appName, created, streams, class_names: classNames };
+}
+
+function parseLabel(
+  location: string,
+  index: number,
+  entry: unknown,
+  classNames: readonly string[],
+): LabelEvent {
+  const field = `label ${index}`;
+  if (!isJsonObject(entry)) {
+    throw mustBe(location, field, 'an object with "timestamp" and "class_index"', entry);
+  }
+  const { timestamp: timestampS, class_index: classIndex } = entry;
+  if (typeof timestampS !== "number" || !Number.isFinite(timestampS)) {
+    throw mustBe(location, `${field} "timestamp"`, "a finite number of seconds", timestampS);
+  }
+  if (classIndex === null) {
+    return { timestampS, classIndex: null };
+  }
+  if (
+    typeof classIndex !== "number" ||
+    !Number.isInteger(classIndex) ||
+    classIndex < 0 ||
+    classIndex >= classNames.length
+  ) {
+    throw new Error(
+      `${location}: label ${index} has class_index ${describeJsonValue(classIndex)}, but ` +
+        `meta.json lists ${classNames.length} class names (${classNames.join(", ") || "none"}), ` +
+        `so it must be an integer from 0 to ${classNames.length - 1} or null. ` +
+        "Correct the label or the class names in meta.json.",
+    );
+  }
+  return { timestampS, classIndex };
 }
 
 /**
  * Parses `labels.json` into label events sorted by time (events at the same time keep their
  * order in the file). A `class_index` outside `classNames` is an error.
  */
-export function parseLabels(bytes: Uint8Array, location: string, classNames: readonly string[]): LabelEvent[] {
+export function parseLabels(
+  bytes: Uint8Array,
+  location: string,
+  classNames: readonly string[],
+): LabelEvent[] {
   const document = parseJsonFile(bytes, location);
   if (!Array.isArray(document)) {
-    throw invalid(location, "the top level", `must be an array of label events, found ${show(document)}`);
+    throw mustBe(location, "the top level", "an array of label events", document);
   }
-  const labels = document.map((entry: unknown, index): LabelEvent => {
-    const field = `label ${index}`;
-    if (!isRecord(entry)) {
-      throw invalid(location, field, `must be an object with "timestamp" and "class_index", found ${show(entry)}`);
-    }
-    const timestampS = entry.timestamp;
-    if (typeof timestampS !== "number" || !Number.isFinite(timestampS)) {
-      throw invalid(location, `${field} "timestamp"`, `must be a finite number of seconds, found ${show(timestampS)}`);
-    }
-    const classIndex = entry.class_index;
-    if (classIndex === null) {
-      return { timestampS, classIndex: null };
-    }
-    if (!Number.isInteger(classIndex) || (classIndex as number) < 0 || (classIndex as number) >= classNames.length) {
-      throw new Error(
-        `${location}: label ${index} has class_index ${show(classIndex)}, but meta.json lists ` +
-          `${classNames.length} class names (${classNames.join(", ") || "none"}), so it must be an ` +
-          `integer from 0 to ${classNames.length - 1} or null. Correct the label or the class names in meta.json.`,
-      );
-    }
-    return { timestampS, classIndex: classIndex as number };
-  });
+  const labels = document.map((entry: unknown, index) =>
+    parseLabel(location, index, entry, classNames),
+  );
   return labels
     .map((label, order) => ({ label, order }))
     .sort((a, b) => a.label.timestampS - b.label.timestampS || a.order - b.order)
@@ -153,16 +181,25 @@ export function parseLabels(bytes: Uint8Array, location: string, classNames: rea
 }
 
 /** Parses `<stream>_markers.json`: an array of `{ timestamp, value }`. */
-export function parseMarkers(bytes: Uint8Array, location: string): { timestampS: number; value: string }[] {
+export function parseMarkers(
+  bytes: Uint8Array,
+  location: string,
+): { timestampS: number; value: string }[] {
   const document = parseJsonFile(bytes, location);
   if (!Array.isArray(document)) {
-    throw invalid(location, "the top level", `must be an array of marker events, found ${show(document)}`);
+    throw mustBe(location, "the top level", "an array of marker events", document);
   }
   return document.map((entry: unknown, index) => {
-    if (!isRecord(entry) || typeof entry.timestamp !== "number" || !Number.isFinite(entry.timestamp) || typeof entry.value !== "string") {
-      throw invalid(location, `marker ${index}`, `must be an object with a finite "timestamp" and a string "value", found ${show(entry)}`);
+    const valid =
+      isJsonObject(entry) &&
+      typeof entry.timestamp === "number" &&
+      Number.isFinite(entry.timestamp) &&
+      typeof entry.value === "string";
+    if (!valid) {
+      const expected = 'an object with a finite "timestamp" and a string "value"';
+      throw mustBe(location, `marker ${index}`, expected, entry);
     }
-    return { timestampS: entry.timestamp, value: entry.value };
+    return { timestampS: entry.timestamp as number, value: entry.value as string };
   });
 }
 
@@ -188,12 +225,18 @@ export function formatSessionMeta(meta: SessionMetaFile): string {
 
 /** Formats label events as `labels.json`. */
 export function formatLabels(labels: readonly LabelEvent[]): string {
-  const entries: LabelEventFile[] = labels.map((label) => ({ timestamp: label.timestampS, class_index: label.classIndex }));
+  const entries: LabelEventFile[] = labels.map((label) => ({
+    timestamp: label.timestampS,
+    class_index: label.classIndex,
+  }));
   return JSON.stringify(entries, null, 2);
 }
 
 /** Formats marker events as `<stream>_markers.json`. */
 export function formatMarkers(events: readonly { timestampS: number; value: string }[]): string {
-  const entries: MarkerEventFile[] = events.map((event) => ({ timestamp: event.timestampS, value: event.value }));
+  const entries: MarkerEventFile[] = events.map((event) => ({
+    timestamp: event.timestampS,
+    value: event.value,
+  }));
   return JSON.stringify(entries, null, 2);
 }

@@ -19,13 +19,13 @@ import type { ZarrArrayMetadata } from "./zarr-metadata.js";
  * system's.
  */
 
-/** What the reader found about a numeric stream's two arrays when the session was opened. */
+/** Metadata of a numeric stream's sample and timestamp arrays, read when the session is opened. */
 interface NumericArrays {
   readonly data: ZarrArrayMetadata;
   readonly timestamps: ZarrArrayMetadata;
 }
 
-/** A store whose paths lie under a folder inside it, for archives made by zipping the folder itself. */
+/** A store rooted at a folder inside another, for archives made by zipping the session folder. */
 class PrefixedStore implements SessionStore {
   readonly path: string;
   readonly #inner: SessionStore;
@@ -39,7 +39,9 @@ class PrefixedStore implements SessionStore {
 
   async list(): Promise<string[]> {
     const files = await this.#inner.list();
-    return files.filter((file) => file.startsWith(this.#prefix)).map((file) => file.slice(this.#prefix.length));
+    return files
+      .filter((file) => file.startsWith(this.#prefix))
+      .map((file) => file.slice(this.#prefix.length));
   }
 
   read(relativePath: string): Promise<Uint8Array | undefined> {
@@ -56,8 +58,8 @@ class PrefixedStore implements SessionStore {
 }
 
 /**
- * Opens the store at `path`; when `meta.json` is not at its top level but inside exactly one
- * folder, that folder is used as the session's root.
+ * Opens the store at `path`. When `meta.json` is not at its top level but inside exactly one
+ * folder, that folder is the session's root.
  */
 async function openRootedStore(path: string): Promise<{ store: SessionStore; files: Set<string> }> {
   const store = await openSessionStore(path);
@@ -66,7 +68,10 @@ async function openRootedStore(path: string): Promise<{ store: SessionStore; fil
     if (!files.includes("meta.json")) {
       const nested = files.filter((file) => /^[^/]+\/meta\.json$/.test(file));
       if (nested.length === 1) {
-        const prefixed = new PrefixedStore(store, (nested[0] as string).slice(0, -"meta.json".length));
+        const prefixed = new PrefixedStore(
+          store,
+          (nested[0] as string).slice(0, -"meta.json".length),
+        );
         return { store: prefixed, files: new Set(await prefixed.list()) };
       }
     }
@@ -87,7 +92,11 @@ function sessionName(path: string): string {
   return name;
 }
 
-async function requireArray(store: SessionStore, arrayPath: string, stream: string): Promise<ZarrArrayMetadata> {
+async function requireArray(
+  store: SessionStore,
+  arrayPath: string,
+  stream: string,
+): Promise<ZarrArrayMetadata> {
   const metadata = await readZarrMetadata(store, arrayPath);
   if (metadata === undefined) {
     throw new Error(
@@ -142,7 +151,8 @@ class OpenedSession implements Session {
         return;
       }
       const next = this.labels[index + 1];
-      const endS = next?.timestampS ?? Math.max(label.timestampS, this.#lastSampleS ?? label.timestampS);
+      const endS =
+        next?.timestampS ?? Math.max(label.timestampS, this.#lastSampleS ?? label.timestampS);
       trials.push({
         classIndex: label.classIndex,
         className: this.classNames[label.classIndex] as string,
@@ -157,11 +167,15 @@ class OpenedSession implements Session {
     const info = this.streams.find((stream) => stream.name === name);
     if (info === undefined) {
       const known = this.streams.map((stream) => stream.name).join(", ") || "none";
-      throw new Error(`${this.path}: no stream named ${JSON.stringify(name)}; the session has: ${known}.`);
+      throw new Error(
+        `${this.path}: no stream named ${JSON.stringify(name)}; the session has: ${known}.`,
+      );
     }
     if (info.kind !== kind) {
       const method = info.kind === "marker" ? "readMarkers" : "readStream";
-      throw new Error(`${this.path}: stream ${JSON.stringify(name)} is a ${info.kind} stream; read it with ${method}().`);
+      throw new Error(
+        `${this.path}: stream ${JSON.stringify(name)} is a ${info.kind} stream; read it with ${method}().`,
+      );
     }
     return info;
   }
@@ -172,9 +186,17 @@ class OpenedSession implements Session {
     const { store } = await openRootedStore(this.path);
     try {
       const data = await readZarrRows(store, `${name}.zarr`, arrays.data, 0, info.nSamples);
-      const times = await readZarrRows(store, `${name}_timestamps.zarr`, arrays.timestamps, 0, info.nSamples);
-      const samples = data.values instanceof Float32Array ? data.values : Float32Array.from(data.values);
-      const timestamps = times.values instanceof Float64Array ? times.values : Float64Array.from(times.values);
+      const times = await readZarrRows(
+        store,
+        `${name}_timestamps.zarr`,
+        arrays.timestamps,
+        0,
+        info.nSamples,
+      );
+      const samples =
+        data.values instanceof Float32Array ? data.values : Float32Array.from(data.values);
+      const timestamps =
+        times.values instanceof Float64Array ? times.values : Float64Array.from(times.values);
       return { info, nSamples: info.nSamples, nChannels: info.nChannels, samples, timestamps };
     } finally {
       await store.close();
@@ -260,7 +282,12 @@ export async function openSession(path: string): Promise<Session> {
     const arrays = new Map<string, NumericArrays>();
     let lastSampleS: number | undefined;
     for (const [name, entry] of Object.entries(meta.streams)) {
-      const common = { name, nChannels: entry.n_channels, sampleRateHz: entry.fs, dtype: entry.dtype };
+      const common = {
+        name,
+        nChannels: entry.n_channels,
+        sampleRateHz: entry.fs,
+        dtype: entry.dtype,
+      };
       if (entry.dtype === MARKER_DTYPE) {
         const markersPath = `${name}_markers.json`;
         const bytes = await store.read(markersPath);
@@ -277,15 +304,26 @@ export async function openSession(path: string): Promise<Session> {
         timestamps: await requireArray(store, `${name}_timestamps.zarr`, name),
       };
       const nSamples = checkNumericArrays(store, name, entry.n_channels, pair, warnings);
-      for (const [arrayPath, metadata] of [[`${name}.zarr`, pair.data], [`${name}_timestamps.zarr`, pair.timestamps]] as const) {
+      for (const [arrayPath, metadata] of [
+        [`${name}.zarr`, pair.data],
+        [`${name}_timestamps.zarr`, pair.timestamps],
+      ] as const) {
         for (const key of zarrChunkKeysForRows(metadata, nSamples)) {
           if (!files.has(`${arrayPath}/${key}`)) {
-            warnings.push(`${name}: chunk ${arrayPath}/${key} is missing; its values read as ${metadata.fillValue} (the fill value).`);
+            warnings.push(
+              `${name}: chunk ${arrayPath}/${key} is missing; its values read as ${metadata.fillValue} (the fill value).`,
+            );
           }
         }
       }
       if (nSamples > 0) {
-        const last = await readZarrRows(store, `${name}_timestamps.zarr`, pair.timestamps, nSamples - 1, nSamples);
+        const last = await readZarrRows(
+          store,
+          `${name}_timestamps.zarr`,
+          pair.timestamps,
+          nSamples - 1,
+          nSamples,
+        );
         const lastS = last.values[0] as number;
         lastSampleS = lastSampleS === undefined ? lastS : Math.max(lastSampleS, lastS);
       }

@@ -1,5 +1,5 @@
-import { readdir, readFile, stat } from "node:fs/promises";
-import { join, sep } from "node:path";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 
 /**
  * Read-only access to the files of a session, whether they lie in a folder or in a
@@ -49,7 +49,9 @@ export function unsafePathReason(relativePath: string): string | undefined {
 export function checkRelativePath(relativePath: string): void {
   const reason = unsafePathReason(relativePath);
   if (reason !== undefined) {
-    throw new TypeError(`path ${JSON.stringify(relativePath)} ${reason}; give a path relative to the session`);
+    throw new TypeError(
+      `path ${JSON.stringify(relativePath)} ${reason}; give a path relative to the session`,
+    );
   }
 }
 
@@ -97,14 +99,4 @@ export class FolderStore implements SessionStore {
   }
 
   async close(): Promise<void> {}
-}
-
-/** Whether `path` is a directory (false for files; an error when it does not exist). */
-export async function isDirectory(path: string): Promise<boolean> {
-  return (await stat(path)).isDirectory();
-}
-
-/** `path` with the platform separator replaced by `/`. */
-export function toPosixPath(path: string): string {
-  return sep === "/" ? path : path.split(sep).join("/");
 }

@@ -1,44 +1,30 @@
-import { access, mkdir, rm, rmdir, unlink } from "node:fs/promises";
+import { mkdir, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { TypedEmitter } from "../core/events.js";
 import { packFolder } from "./archive.js";
 import { writeFileAtomic } from "./atomic.js";
-import { formatLabels, formatMarkers, formatSessionMeta, invalidStreamNameReason, MARKER_DTYPE } from "./meta.js";
+import { formatLabels, formatMarkers, formatSessionMeta, MARKER_DTYPE } from "./meta.js";
 import { openSession } from "./reader.js";
 import { SESSION_SCHEMA_VERSION, type LabelEvent, type SessionMetaFile } from "./types.js";
+import {
+  chunkRowsFor,
+  claimSessionFolder,
+  defaultSessionName,
+  localIsoSeconds,
+  SESSION_WRITER_DEFAULTS,
+  validateSessionWriterOptions,
+  type SessionWriterOptions,
+} from "./writer-options.js";
 import { ZarrAppendWriter } from "./zarr-writer.js";
 
-/** A stream to record, as {@link SessionWriterOptions} lists it. */
-export interface SessionStreamSpec {
-  /** Stream name; it names the stream's files, so it may not contain `/` or `\`. */
-  readonly name: string;
-  readonly kind: "numeric" | "marker";
-  readonly nChannels: number;
-  /** Nominal sample rate in Hz; 0 for irregular and marker streams. */
-  readonly sampleRateHz: number;
-}
+export {
+  defaultSessionName,
+  SESSION_WRITER_DEFAULTS,
+  type SessionStreamSpec,
+  type SessionWriterOptions,
+} from "./writer-options.js";
 
-/** Options of {@link SessionWriter.create}. */
-export interface SessionWriterOptions {
-  /** Root folder that receives the session folder and archive; created when missing. */
-  readonly folder: string;
-  readonly appName: string;
-  /** Session name; default `<app name slug>_<YYYYMMDD-HHMMSS>`. A taken name gets `-2`, `-3`… */
-  readonly name?: string;
-  readonly classNames: readonly string[];
-  readonly streams: readonly SessionStreamSpec[];
-  /** Chunk compression. Default `none`, the fastest; `zstd` is what the Python system writes. */
-  readonly compression?: "none" | "zstd";
-  /** Longest time appended data waits in memory before it is written, in ms. Default 500, at most 1000. */
-  readonly flushIntervalMs?: number;
-  /** Start time of the recording, for `meta.json` and the default name. Default now. */
-  readonly created?: Date;
-}
-
-/** Default values of {@link SessionWriterOptions}. */
-export const SESSION_WRITER_DEFAULTS = { compression: "none", flushIntervalMs: 500 } as const;
-
-/** What {@link SessionWriter.close} returns once the archive is written and checked. */
+/** Result of {@link SessionWriter.close}, once the archive is written and checked. */
 export interface SessionWriterResult {
   /** The packed session, `<root>/<name>.session.zip`. */
   readonly archivePath: string;
@@ -50,7 +36,10 @@ export interface SessionWriterResult {
 
 /** Events of a {@link SessionWriter}. */
 export interface SessionWriterEvents extends Record<string, unknown> {
-  /** A background write failed; the data stays in memory and the next flush retries it. */
+  /**
+   * A background write failed. The data stays in memory and the next flush retries it. A
+   * listener that throws is ignored, so it cannot stop the recording.
+   */
   error: Error;
 }
 
@@ -65,109 +54,6 @@ interface MarkerTrack {
   readonly kind: "marker";
   readonly events: { timestampS: number; value: string }[];
   writtenCount: number;
-}
-
-/** Largest chunk the recorder writes, in bytes, whatever the sample rate and channel count. */
-const MAX_CHUNK_BYTES = 64 * 2 ** 20;
-
-/** Rows per chunk: one second of samples (1024 rows for irregular streams), capped in bytes. */
-function chunkRowsFor(spec: SessionStreamSpec): number {
-  const oneSecond = spec.sampleRateHz > 0 ? Math.ceil(spec.sampleRateHz) : 1024;
-  return Math.max(1, Math.min(oneSecond, Math.floor(MAX_CHUNK_BYTES / (4 * spec.nChannels))));
-}
-
-function pad(value: number, width = 2): string {
-  return String(value).padStart(width, "0");
-}
-
-/** Local time as `YYYY-MM-DDTHH:MM:SS`, as `meta.json` stores it. */
-function localIsoSeconds(date: Date): string {
-  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-  return `${day}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-}
-
-/** Default session name: the app name in lower case with runs of other characters as `-`, and the local time. */
-export function defaultSessionName(appName: string, created: Date): string {
-  const slug = appName.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "session";
-  const day = `${created.getFullYear()}${pad(created.getMonth() + 1)}${pad(created.getDate())}`;
-  return `${slug}_${day}-${pad(created.getHours())}${pad(created.getMinutes())}${pad(created.getSeconds())}`;
-}
-
-function validateOptions(options: SessionWriterOptions): void {
-  if (typeof options.folder !== "string" || options.folder === "") {
-    throw new TypeError(`folder must be a non-empty path, received ${JSON.stringify(options.folder)}`);
-  }
-  if (typeof options.appName !== "string" || options.appName === "") {
-    throw new TypeError(`appName must be a non-empty string, received ${JSON.stringify(options.appName)}`);
-  }
-  if (options.name !== undefined && (options.name === "" || invalidStreamNameReason(options.name) !== undefined)) {
-    throw new TypeError(`name must be a plain file name without "/" or "\\", received ${JSON.stringify(options.name)}`);
-  }
-  if (!Array.isArray(options.classNames) || !options.classNames.every((name) => typeof name === "string")) {
-    throw new TypeError(`classNames must be an array of strings, received ${JSON.stringify(options.classNames)}`);
-  }
-  const { compression = "none", flushIntervalMs = 500 } = options;
-  if (compression !== "none" && compression !== "zstd") {
-    throw new TypeError(`compression must be "none" or "zstd", received ${JSON.stringify(compression)}`);
-  }
-  if (!(flushIntervalMs > 0 && flushIntervalMs <= 1000)) {
-    throw new RangeError(`flushIntervalMs must be more than 0 and at most 1000 ms, received ${flushIntervalMs}`);
-  }
-  const files = new Set<string>();
-  for (const spec of options.streams) {
-    const problem = invalidStreamNameReason(spec.name);
-    if (problem !== undefined || spec.name === "") {
-      throw new TypeError(`stream name ${JSON.stringify(spec.name)} ${problem ?? "is empty"}; it names the stream's files`);
-    }
-    if (spec.kind !== "numeric" && spec.kind !== "marker") {
-      throw new TypeError(`stream ${spec.name}: kind must be "numeric" or "marker", received ${JSON.stringify(spec.kind)}`);
-    }
-    if (!Number.isSafeInteger(spec.nChannels) || spec.nChannels < 1) {
-      throw new RangeError(`stream ${spec.name}: nChannels must be a positive integer, received ${spec.nChannels}`);
-    }
-    if (!Number.isFinite(spec.sampleRateHz) || spec.sampleRateHz < 0) {
-      throw new RangeError(`stream ${spec.name}: sampleRateHz must be 0 or more, received ${spec.sampleRateHz}`);
-    }
-    const owned = spec.kind === "marker" ? [`${spec.name}_markers.json`] : [`${spec.name}.zarr`, `${spec.name}_timestamps.zarr`];
-    for (const file of owned) {
-      if (files.has(file) || file === "meta.json" || file === "labels.json") {
-        throw new TypeError(`stream ${spec.name}: its file ${file} collides with another stream's or the session's; rename the stream`);
-      }
-      files.add(file);
-    }
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/**
- * Creates `<root>/<base>`, or `<base>-2`, `<base>-3`… when that name is taken by a folder or an
- * archive. The exclusive `mkdir` decides between writers started at the same moment.
- */
-async function claimSessionFolder(root: string, base: string): Promise<{ name: string; folder: string }> {
-  for (let attempt = 1; attempt <= 10_000; attempt++) {
-    const name = attempt === 1 ? base : `${base}-${attempt}`;
-    const folder = join(root, name);
-    try {
-      await mkdir(folder);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-        continue;
-      }
-      throw new Error(`Failed to create the session folder ${folder}: ${(error as Error).message}`);
-    }
-    if (await exists(join(root, `${name}.session.zip`))) {
-      await rmdir(folder);
-      continue;
-    }
-    return { name, folder };
-  }
-  throw new Error(`Failed to find a free session name in ${root}: ${base} and 10 000 numbered variants are taken`);
 }
 
 /**
@@ -222,11 +108,14 @@ export class SessionWriter extends TypedEmitter<SessionWriterEvents> {
    * every stream's empty arrays or marker file, an empty `labels.json` and, last, `meta.json`.
    */
   static async create(options: SessionWriterOptions): Promise<SessionWriter> {
-    validateOptions(options);
+    validateSessionWriterOptions(options);
     const { compression, flushIntervalMs } = { ...SESSION_WRITER_DEFAULTS, ...options };
     const created = options.created ?? new Date();
     await mkdir(options.folder, { recursive: true });
-    const { name, folder } = await claimSessionFolder(options.folder, options.name ?? defaultSessionName(options.appName, created));
+    const { name, folder } = await claimSessionFolder(
+      options.folder,
+      options.name ?? defaultSessionName(options.appName, created),
+    );
 
     const tracks = new Map<string, NumericTrack | MarkerTrack>();
     const metaStreams: SessionMetaFile["streams"] = {};
@@ -234,7 +123,11 @@ export class SessionWriter extends TypedEmitter<SessionWriterEvents> {
       if (spec.kind === "marker") {
         await writeFileAtomic(join(folder, `${spec.name}_markers.json`), formatMarkers([]));
         tracks.set(spec.name, { kind: "marker", events: [], writtenCount: 0 });
-        metaStreams[spec.name] = { n_channels: spec.nChannels, fs: spec.sampleRateHz, dtype: MARKER_DTYPE };
+        metaStreams[spec.name] = {
+          n_channels: spec.nChannels,
+          fs: spec.sampleRateHz,
+          dtype: MARKER_DTYPE,
+        };
         continue;
       }
       const chunkRows = chunkRowsFor(spec);
@@ -244,13 +137,20 @@ export class SessionWriter extends TypedEmitter<SessionWriterEvents> {
         chunkRows,
         compression,
       });
-      const timestamps = await ZarrAppendWriter.create(join(folder, `${spec.name}_timestamps.zarr`), {
-        dataType: "float64",
-        chunkRows,
-        compression,
-      });
+      const timestamps = await ZarrAppendWriter.create(
+        join(folder, `${spec.name}_timestamps.zarr`),
+        {
+          dataType: "float64",
+          chunkRows,
+          compression,
+        },
+      );
       tracks.set(spec.name, { kind: "numeric", nChannels: spec.nChannels, data, timestamps });
-      metaStreams[spec.name] = { n_channels: spec.nChannels, fs: spec.sampleRateHz, dtype: "float32" };
+      metaStreams[spec.name] = {
+        n_channels: spec.nChannels,
+        fs: spec.sampleRateHz,
+        dtype: "float32",
+      };
     }
     await writeFileAtomic(join(folder, "labels.json"), formatLabels([]));
     const meta: SessionMetaFile = {
@@ -261,7 +161,14 @@ export class SessionWriter extends TypedEmitter<SessionWriterEvents> {
       schema_version: SESSION_SCHEMA_VERSION,
     };
     await writeFileAtomic(join(folder, "meta.json"), formatSessionMeta(meta));
-    return new SessionWriter({ root: options.folder, name, folder, classNames: [...options.classNames], flushIntervalMs, tracks });
+    return new SessionWriter({
+      root: options.folder,
+      name,
+      folder,
+      classNames: [...options.classNames],
+      flushIntervalMs,
+      tracks,
+    });
   }
 
   /** The latest background write error, or `undefined` when none occurred. */
@@ -276,16 +183,22 @@ export class SessionWriter extends TypedEmitter<SessionWriterEvents> {
 
   #track(streamName: string, kind: "numeric" | "marker"): NumericTrack | MarkerTrack {
     if (this.#closing !== undefined) {
-      throw new Error(`the session ${this.folder} is closing, so no more data can be written to it; start a new recording`);
+      throw new Error(
+        `the session ${this.folder} is closing, so no more data can be written to it; start a new recording`,
+      );
     }
     const track = this.#tracks.get(streamName);
     if (track === undefined) {
       const known = [...this.#tracks.keys()].join(", ") || "none";
-      throw new TypeError(`stream ${JSON.stringify(streamName)} is not part of this recording; its streams are: ${known}`);
+      throw new TypeError(
+        `stream ${JSON.stringify(streamName)} is not part of this recording; its streams are: ${known}`,
+      );
     }
     if (track.kind !== kind) {
       const method = track.kind === "marker" ? "appendMarkers" : "append";
-      throw new TypeError(`stream ${JSON.stringify(streamName)} is a ${track.kind} stream; write it with ${method}()`);
+      throw new TypeError(
+        `stream ${JSON.stringify(streamName)} is a ${track.kind} stream; write it with ${method}()`,
+      );
     }
     return track;
   }
@@ -295,10 +208,17 @@ export class SessionWriter extends TypedEmitter<SessionWriterEvents> {
    * `nSamples × nChannels` values, `timestamps` with at least `nSamples` seconds. The arrays
    * may be reused as soon as the call returns.
    */
-  append(streamName: string, samples: Float32Array, timestamps: Float64Array, nSamples: number): void {
+  append(
+    streamName: string,
+    samples: Float32Array,
+    timestamps: Float64Array,
+    nSamples: number,
+  ): void {
     const track = this.#track(streamName, "numeric") as NumericTrack;
     if (!Number.isSafeInteger(nSamples) || nSamples < 0) {
-      throw new TypeError(`stream ${streamName}: nSamples must be a non-negative integer, received ${nSamples}`);
+      throw new TypeError(
+        `stream ${streamName}: nSamples must be a non-negative integer, received ${nSamples}`,
+      );
     }
     if (samples.length < nSamples * track.nChannels) {
       throw new TypeError(
@@ -306,7 +226,9 @@ export class SessionWriter extends TypedEmitter<SessionWriterEvents> {
       );
     }
     if (timestamps.length < nSamples) {
-      throw new TypeError(`stream ${streamName}: timestamps has ${timestamps.length} values, fewer than the ${nSamples} samples`);
+      throw new TypeError(
+        `stream ${streamName}: timestamps has ${timestamps.length} values, fewer than the ${nSamples} samples`,
+      );
     }
     track.data.append(samples, nSamples);
     track.timestamps.append(timestamps, nSamples);
@@ -316,25 +238,41 @@ export class SessionWriter extends TypedEmitter<SessionWriterEvents> {
   }
 
   /** Copies events of a marker stream: one timestamp in seconds per value. */
-  appendMarkers(streamName: string, values: readonly string[], timestamps: ArrayLike<number>): void {
+  appendMarkers(
+    streamName: string,
+    values: readonly string[],
+    timestamps: ArrayLike<number>,
+  ): void {
     const track = this.#track(streamName, "marker") as MarkerTrack;
     if (values.length !== timestamps.length) {
-      throw new TypeError(`stream ${streamName}: ${values.length} marker values but ${timestamps.length} timestamps`);
+      throw new TypeError(
+        `stream ${streamName}: ${values.length} marker values but ${timestamps.length} timestamps`,
+      );
     }
     values.forEach((value, index) => {
       track.events.push({ timestampS: timestamps[index] as number, value: String(value) });
     });
   }
 
-  /** Records that from `timestampS` (seconds, the recording's clock) on, `classIndex` is cued, or none. */
+  /**
+   * Records that from `timestampS` (seconds on the recording's clock) on, class `classIndex` is
+   * cued, or no class when it is null.
+   */
   addLabel(timestampS: number, classIndex: number | null): void {
     if (this.#closing !== undefined) {
-      throw new Error(`the session ${this.folder} is closing, so no more labels can be written to it`);
+      throw new Error(
+        `the session ${this.folder} is closing, so no more labels can be written to it`,
+      );
     }
     if (!Number.isFinite(timestampS)) {
-      throw new RangeError(`label timestamp must be a finite number of seconds, received ${timestampS}`);
+      throw new RangeError(
+        `label timestamp must be a finite number of seconds, received ${timestampS}`,
+      );
     }
-    if (classIndex !== null && (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= this.classNames.length)) {
+    if (
+      classIndex !== null &&
+      (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= this.classNames.length)
+    ) {
       throw new RangeError(
         `classIndex must be null or an integer from 0 to ${this.classNames.length - 1} (class names: ` +
           `${this.classNames.join(", ") || "none"}), received ${classIndex}`,
@@ -382,7 +320,10 @@ export class SessionWriter extends TypedEmitter<SessionWriterEvents> {
           await track.timestamps.flush();
         } else if (track.writtenCount !== track.events.length) {
           const count = track.events.length;
-          await writeFileAtomic(join(this.folder, `${name}_markers.json`), formatMarkers(track.events.slice(0, count)));
+          await writeFileAtomic(
+            join(this.folder, `${name}_markers.json`),
+            formatMarkers(track.events.slice(0, count)),
+          );
           track.writtenCount = count;
         }
       }
@@ -396,7 +337,10 @@ export class SessionWriter extends TypedEmitter<SessionWriterEvents> {
         }
       }
     } catch (cause) {
-      const error = new Error(`Failed to write the session ${this.folder}: ${(cause as Error).message}`, { cause });
+      const error = new Error(
+        `Failed to write the session ${this.folder}: ${(cause as Error).message}`,
+        { cause },
+      );
       this.#error = error;
       this.emit("error", error, () => undefined);
       throw error;
@@ -405,9 +349,9 @@ export class SessionWriter extends TypedEmitter<SessionWriterEvents> {
 
   /**
    * Stops accepting data, writes everything appended before the call, packs the folder into
-   * `<root>/<name>.session.zip`, reopens the archive to check that every stream holds what was
+   * `<root>/<name>.session.zip`, reopens the archive to check that every stream contains what was
    * appended, and only then removes the folder. When writing or checking fails, the folder is
-   * kept and the returned promise rejects with an error that says where the data is.
+   * kept and the returned promise rejects with an error that names the folder with the data.
    * Later calls return the same promise.
    */
   close(): Promise<SessionWriterResult> {
@@ -442,11 +386,13 @@ export class SessionWriter extends TypedEmitter<SessionWriterEvents> {
       for (const [name, count] of Object.entries(expected)) {
         const found = session.streams.find((stream) => stream.name === name)?.nSamples;
         if (found !== count) {
-          problems.push(`stream ${name} holds ${found ?? "no"} samples instead of ${count}`);
+          problems.push(`stream ${name} contains ${found ?? "no"} samples instead of ${count}`);
         }
       }
       if (session.labels.length !== this.#labels.length) {
-        problems.push(`labels.json holds ${session.labels.length} labels instead of ${this.#labels.length}`);
+        problems.push(
+          `labels.json contains ${session.labels.length} labels instead of ${this.#labels.length}`,
+        );
       }
     } catch (error) {
       problems.push((error as Error).message);

@@ -43,9 +43,13 @@ function zstdDecompressBounded(data: Uint8Array, maxBytes: number, location: str
     decompressor.push(data, true);
   } catch (error) {
     if (overflow) {
-      throw new Error(`${location}: zstd data decompresses to more than ${maxBytes} bytes, the size of a full chunk. The chunk is corrupt.`);
+      throw new Error(
+        `${location}: zstd data decompresses to more than ${maxBytes} bytes, the size of a full chunk. The chunk is corrupt.`,
+      );
     }
-    throw new Error(`${location}: invalid zstd data (${(error as Error).message}). The chunk is corrupt or truncated.`);
+    throw new Error(
+      `${location}: invalid zstd data (${(error as Error).message}). The chunk is corrupt or truncated.`,
+    );
   }
   return output.subarray(0, length);
 }
@@ -55,9 +59,13 @@ function gunzipBounded(data: Uint8Array, maxBytes: number, location: string): Ui
     return gunzipSync(data, { maxOutputLength: maxBytes });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-      throw new Error(`${location}: gzip data decompresses to more than ${maxBytes} bytes, the size of a full chunk. The chunk is corrupt.`);
+      throw new Error(
+        `${location}: gzip data decompresses to more than ${maxBytes} bytes, the size of a full chunk. The chunk is corrupt.`,
+      );
     }
-    throw new Error(`${location}: invalid gzip data (${(error as Error).message}). The chunk is corrupt or truncated.`);
+    throw new Error(
+      `${location}: invalid gzip data (${(error as Error).message}). The chunk is corrupt or truncated.`,
+    );
   }
 }
 
@@ -79,7 +87,11 @@ function swapBytes(bytes: Uint8Array, itemSize: number): void {
  * hold exactly the chunk shape's elements (a trailing chunk is padded on disk, not cut), so any
  * other size is an error naming `location`.
  */
-export function decodeZarrChunk(metadata: ZarrArrayMetadata, stored: Uint8Array, location: string): ZarrTypedArray {
+export function decodeZarrChunk(
+  metadata: ZarrArrayMetadata,
+  stored: Uint8Array,
+  location: string,
+): ZarrTypedArray {
   const ArrayType = ZARR_ARRAY_TYPES[metadata.dataType];
   const itemSize = ArrayType.BYTES_PER_ELEMENT;
   const elements = zarrChunkElements(metadata);
@@ -120,7 +132,9 @@ export function decodeZarrChunk(metadata: ZarrArrayMetadata, stored: Uint8Array,
 export function encodeZarrChunk(metadata: ZarrArrayMetadata, values: ZarrTypedArray): Uint8Array {
   const elements = zarrChunkElements(metadata);
   if (values.length !== elements) {
-    throw new RangeError(`a chunk of shape [${metadata.chunkShape.join(", ")}] has ${elements} elements, received ${values.length}`);
+    throw new RangeError(
+      `a chunk of shape [${metadata.chunkShape.join(", ")}] has ${elements} elements, received ${values.length}`,
+    );
   }
   let bytes: Uint8Array = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const itemSize = values.BYTES_PER_ELEMENT;
@@ -133,7 +147,9 @@ export function encodeZarrChunk(metadata: ZarrArrayMetadata, values: ZarrTypedAr
   for (const codec of metadata.codecs.slice(1)) {
     if (codec.name === "zstd") {
       if (!zstdEncoderLoaded) {
-        throw new Error("the zstd encoder is not loaded; await loadZstdEncoder() before encoding zstd chunks");
+        throw new Error(
+          "the zstd encoder is not loaded; await loadZstdEncoder() before encoding zstd chunks",
+        );
       }
       bytes = zstdCompress(bytes, codec.level);
     } else if (codec.name === "gzip") {

@@ -2,7 +2,12 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic.js";
 import { encodeZarrChunk, loadZstdEncoder } from "./zarr-codecs.js";
-import { formatZarrMetadata, zarrChunkKey, type ZarrArrayMetadata, type ZarrCodec } from "./zarr-metadata.js";
+import {
+  formatZarrMetadata,
+  zarrChunkKey,
+  type ZarrArrayMetadata,
+  type ZarrCodec,
+} from "./zarr-metadata.js";
 
 /** Options of {@link ZarrAppendWriter.create}. */
 export interface ZarrAppendWriterOptions {
@@ -70,10 +75,14 @@ export class ZarrAppendWriter {
       throw new RangeError(`chunkRows must be a positive integer, received ${chunkRows}`);
     }
     if (nColumns !== undefined && (!Number.isInteger(nColumns) || nColumns < 1)) {
-      throw new RangeError(`nColumns must be a positive integer or undefined, received ${nColumns}`);
+      throw new RangeError(
+        `nColumns must be a positive integer or undefined, received ${nColumns}`,
+      );
     }
     if (compression !== "none" && compression !== "zstd") {
-      throw new TypeError(`compression must be "none" or "zstd", received ${JSON.stringify(compression)}`);
+      throw new TypeError(
+        `compression must be "none" or "zstd", received ${JSON.stringify(compression)}`,
+      );
     }
     const codecs: ZarrCodec[] = [{ name: "bytes", endian: "little" }];
     if (compression === "zstd") {

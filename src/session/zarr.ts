@@ -1,6 +1,6 @@
 import { decodeZarrChunk } from "./zarr-codecs.js";
+import { parseZarrMetadata } from "./zarr-parse.js";
 import {
-  parseZarrMetadata,
   ZARR_ARRAY_TYPES,
   zarrChunkKey,
   type ZarrArrayMetadata,
@@ -11,9 +11,9 @@ import type { SessionStore } from "./store.js";
 /**
  * Reading Zarr v3 arrays of one or two dimensions from a session store.
  *
- * The declared `shape` wins over what lies on disk: the trailing chunk is padded beyond the
- * shape and only the declared rows are returned, and a chunk that is missing reads as the
- * array's `fill_value` (the caller learns which keys were missing).
+ * The declared `shape` wins over what lies on disk. The trailing chunk is padded beyond the
+ * shape, and only the declared rows are returned. A missing chunk reads as the array's
+ * `fill_value`, and the result lists which keys were missing.
  */
 
 /** Number of chunk reads in flight at once while reading an array. */
@@ -32,7 +32,10 @@ export interface ZarrRows {
 }
 
 /** Reads and parses `<arrayPath>/zarr.json`, or returns `undefined` when the file is absent. */
-export async function readZarrMetadata(store: SessionStore, arrayPath: string): Promise<ZarrArrayMetadata | undefined> {
+export async function readZarrMetadata(
+  store: SessionStore,
+  arrayPath: string,
+): Promise<ZarrArrayMetadata | undefined> {
   const path = `${arrayPath}/zarr.json`;
   const bytes = await store.read(path);
   return bytes === undefined ? undefined : parseZarrMetadata(bytes, store.locate(path));
@@ -94,7 +97,8 @@ export async function readZarrRows(
     const key = zarrChunkKey(metadata, coords);
     const chunkPath = `${arrayPath}/${key}`;
     const stored = await store.read(chunkPath);
-    const chunk = stored === undefined ? undefined : decodeZarrChunk(metadata, stored, store.locate(chunkPath));
+    const chunk =
+      stored === undefined ? undefined : decodeZarrChunk(metadata, stored, store.locate(chunkPath));
     if (chunk === undefined) {
       missingChunks.push(key);
     }
@@ -126,21 +130,27 @@ interface ChunkPlacement {
   chunkFirstColumn: number;
   chunkRows: number;
   chunkColumns: number;
-  /** Rows `[start, end)` of the array that the output holds. */
+  /** Rows `[start, end)` of the array, which the output contains. */
   start: number;
   end: number;
   nColumns: number;
 }
 
 /** Copies the part of a chunk that lies inside the requested rows and the shape's columns. */
-function copyChunk(output: ZarrTypedArray, chunk: ZarrTypedArray | undefined, fillValue: number, at: ChunkPlacement): void {
+function copyChunk(
+  output: ZarrTypedArray,
+  chunk: ZarrTypedArray | undefined,
+  fillValue: number,
+  at: ChunkPlacement,
+): void {
   const firstRow = Math.max(at.start, at.chunkFirstRow);
   const endRow = Math.min(at.end, at.chunkFirstRow + at.chunkRows);
   const columns = Math.min(at.chunkColumns, at.nColumns - at.chunkFirstColumn);
   if (endRow <= firstRow || columns <= 0) {
     return;
   }
-  const fullWidth = at.chunkFirstColumn === 0 && columns === at.nColumns && at.chunkColumns === at.nColumns;
+  const fullWidth =
+    at.chunkFirstColumn === 0 && columns === at.nColumns && at.chunkColumns === at.nColumns;
   if (fullWidth) {
     // Rows of the chunk and of the output are contiguous: one copy.
     const outputOffset = (firstRow - at.start) * at.nColumns;
@@ -168,10 +178,16 @@ function copyChunk(output: ZarrTypedArray, chunk: ZarrTypedArray | undefined, fi
  * Reads a whole array: its metadata and every row of its declared shape, or the first
  * `maxRows` rows when given. Fails when `zarr.json` is missing, naming the file.
  */
-export async function readZarrArray(store: SessionStore, arrayPath: string, maxRows?: number): Promise<ZarrRows> {
+export async function readZarrArray(
+  store: SessionStore,
+  arrayPath: string,
+  maxRows?: number,
+): Promise<ZarrRows> {
   const metadata = await readZarrMetadata(store, arrayPath);
   if (metadata === undefined) {
-    throw new Error(`${store.locate(`${arrayPath}/zarr.json`)}: file not found, so ${arrayPath} is not a Zarr array.`);
+    throw new Error(
+      `${store.locate(`${arrayPath}/zarr.json`)}: file not found, so ${arrayPath} is not a Zarr array.`,
+    );
   }
   return readZarrRows(store, arrayPath, metadata, 0, maxRows ?? (metadata.shape[0] as number));
 }
