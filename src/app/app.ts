@@ -167,12 +167,12 @@ export class App {
     const chosen = [...this.#streams.values()].filter(
       (stream) => stream.info !== undefined && (options.streams === undefined || options.streams.includes(stream.name)),
     );
-    if (chosen.length === 0) {
-      return this.#refuse("Cannot record: no stream has opened yet; start the app first");
-    }
     const missing = (options.streams ?? []).filter((name) => !chosen.some((stream) => stream.name === name));
     if (missing.length > 0) {
       return this.#refuse(`Cannot record: no open stream named ${missing.join(", ")}`);
+    }
+    if (chosen.length === 0) {
+      return this.#refuse("Cannot record: no stream has opened yet; start the app first");
     }
     const moved = this.ctx.transition("recording");
     if (!moved.ok) {
@@ -184,6 +184,11 @@ export class App {
       classNames: options.classNames ?? this.classNames,
       clock: this.clock,
       cue: this.ctx.cue,
+      onWriteError: (error) => {
+        const text = `Writing the recording failed, will retry: ${error.message}`;
+        this.ctx.statusMessage = text;
+        this.ctx.log(text);
+      },
     });
     this.#pendingRecording = opening.catch(() => undefined);
     let recording: Recording;

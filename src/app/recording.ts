@@ -49,7 +49,14 @@ export class Recording {
   /** Creates the session on disk and starts copying the streams' data into it. */
   static async open(
     streams: readonly Stream[],
-    options: RecordingOptions & { appName: string; classNames: readonly string[]; clock: Clock; cue: number | null },
+    options: RecordingOptions & {
+      appName: string;
+      classNames: readonly string[];
+      clock: Clock;
+      cue: number | null;
+      /** Called when a background write fails; the writer keeps the data and retries. */
+      onWriteError: (error: Error) => void;
+    },
   ): Promise<Recording> {
     const specs: SessionWriterOptions["streams"] = streams.map((stream) => ({
       name: stream.name,
@@ -66,6 +73,7 @@ export class Recording {
       compression: options.compression ?? "none",
     });
     const recording = new Recording(writer, options.clock);
+    recording.#unsubscribe.push(writer.on("error", options.onWriteError));
     for (const stream of streams) {
       recording.#unsubscribe.push(
         stream.on("chunk", (chunk) =>
