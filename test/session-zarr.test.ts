@@ -296,6 +296,28 @@ describe("ZarrAppendWriter", () => {
     });
   }
 
+  it("flushes only the requested rows", async () => {
+    const writer = await ZarrAppendWriter.create(join(root.path, "w.zarr"), {
+      dataType: "float32",
+      nColumns: 2,
+      chunkRows: 10,
+    });
+    const store = new FolderStore(root.path);
+    writer.append(rows(0, 23, 2), 23);
+    await writer.flush(15);
+    expect(writer.rowsOnDisk).toBe(15);
+    expect((await readZarrArray(store, "w.zarr")).values).toEqual(rows(0, 15, 2));
+
+    await writer.flush(21);
+    expect(writer.rowsOnDisk).toBe(21);
+    expect((await readZarrArray(store, "w.zarr")).values).toEqual(rows(0, 21, 2));
+
+    await writer.flush();
+    expect(writer.rowsOnDisk).toBe(23);
+    expect(writer.rowsPending).toBe(0);
+    expect((await readZarrArray(store, "w.zarr")).values).toEqual(rows(0, 23, 2));
+  });
+
   it("stays readable while being written", async () => {
     // Reads run concurrently with appends and flushes, seeing the states a killed process
     // could leave: every read must succeed and hold a prefix of the appended rows.

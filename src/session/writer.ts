@@ -316,8 +316,10 @@ export class SessionWriter extends TypedEmitter<SessionWriterEvents> {
     try {
       for (const [name, track] of this.#tracks) {
         if (track.kind === "numeric") {
-          await track.data.flush();
-          await track.timestamps.flush();
+          // Both arrays declare the same row count, so a killed process leaves them equal.
+          const nRows = track.data.rowsAppended;
+          await track.data.flush(nRows);
+          await track.timestamps.flush(nRows);
         } else if (track.writtenCount !== track.events.length) {
           const count = track.events.length;
           await writeFileAtomic(

@@ -153,35 +153,36 @@ export class ZarrAppendWriter {
   }
 
   /**
-   * Writes what was appended before this flush starts (flushes run one after another):
-   * completed chunks, then the partial chunk, then the new shape. Rows appended while it
-   * writes are left to the next flush. A failed write keeps its chunk in memory, so the next
-   * flush retries it.
+   * Writes the first `nRows` rows appended (default: every row appended before the call), then
+   * declares them in `zarr.json`. Completed chunks are written whole, and the chunk that holds
+   * row `nRows` is written padded with zeros. Calls run one after another. A failed write keeps
+   * its chunk in memory, so the next flush retries it.
    */
-  flush(): Promise<void> {
-    const run = this.#flushing.then(() => this.#flushNow());
+  flush(nRows: number = this.#rowsAppended): Promise<void> {
+    const run = this.#flushing.then(() => this.#flushNow(nRows));
     this.#flushing = run.catch(() => undefined);
     return run;
   }
 
-  async #flushNow(): Promise<void> {
-    // The snapshot is taken synchronously: rows appended while this flush awaits belong to
-    // the next one, so the shape written below only counts rows whose chunks this call wrote.
-    const completed = this.#completed.slice();
-    const partialIndex = this.#currentIndex;
-    const partialRows = this.#currentRows;
-    const targetRows = partialIndex * this.#chunkRows + partialRows;
-    if (targetRows === this.#rowsOnDisk) {
+  async #flushNow(nRows: number): Promise<void> {
+    const targetRows = Math.max(this.#rowsOnDisk, Math.min(nRows, this.#rowsAppended));
+    if (targetRows === this.#rowsOnDisk && this.#completed.length === 0) {
       return;
     }
+
+    // The partial chunk is copied now, because appends during the writes below change it.
+    const partialIndex = Math.floor(targetRows / this.#chunkRows);
+    const partialRows = targetRows - partialIndex * this.#chunkRows;
     let partial: RowArray | undefined;
-    if (partialRows > 0) {
+    if (partialRows > 0 && partialIndex === this.#currentIndex) {
       this.#scratch ??= new this.#ArrayType(this.#chunkRows * this.#nColumns);
       partial = this.#scratch;
       partial.set(this.#current.subarray(0, partialRows * this.#nColumns));
       partial.fill(0, partialRows * this.#nColumns);
     }
 
+    // Completed chunks are final, so writing those past `targetRows` too is harmless.
+    const completed = this.#completed.slice();
     for (const chunk of completed) {
       await this.#writeChunk(chunk.index, chunk.values);
       this.#completed.shift();
@@ -190,10 +191,14 @@ export class ZarrAppendWriter {
       await this.#writeChunk(partialIndex, partial);
     }
 
-    const shape = this.metadata.shape.length === 1 ? [targetRows] : [targetRows, this.#nColumns];
-    const text = formatZarrMetadata({ ...this.metadata, shape });
-    await writeFileAtomic(join(this.folder, "zarr.json"), text);
-    this.#rowsOnDisk = targetRows;
+    if (targetRows !== this.#rowsOnDisk) {
+      const shape = this.metadata.shape.length === 1 ? [targetRows] : [targetRows, this.#nColumns];
+      await writeFileAtomic(
+        join(this.folder, "zarr.json"),
+        formatZarrMetadata({ ...this.metadata, shape }),
+      );
+      this.#rowsOnDisk = targetRows;
+    }
   }
 
   async #writeChunk(index: number, values: RowArray): Promise<void> {
