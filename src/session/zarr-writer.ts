@@ -154,9 +154,9 @@ export class ZarrAppendWriter {
 
   /**
    * Writes the first `nRows` rows appended (default: every row appended before the call), then
-   * declares them in `zarr.json`. Completed chunks are written whole, and the chunk that holds
-   * row `nRows` is written padded with zeros. Calls run one after another. A failed write keeps
-   * its chunk in memory, so the next flush retries it.
+   * declares them in `zarr.json`. Completed chunks are written whole, and an incomplete chunk
+   * with the last of those rows is written padded with zeros. Calls run one after another. A
+   * failed write keeps its chunk in memory, so the next flush retries it.
    */
   flush(nRows: number = this.#rowsAppended): Promise<void> {
     const run = this.#flushing.then(() => this.#flushNow(nRows));
