@@ -111,6 +111,14 @@ describe("zarr.json parsing", () => {
       /declares chunks of 3221225472 bytes/,
     ],
     [
+      "too many chunks",
+      {
+        shape: [2 ** 22, 3],
+        chunk_grid: { name: "regular", configuration: { chunk_shape: [1, 3] } },
+      },
+      /makes 4194304 chunks, more than the limit of 1048576/,
+    ],
+    [
       "text fill value",
       { fill_value: "zero" },
       /"fill_value" must be a number for data type float32/,

@@ -64,6 +64,9 @@ export const ZARR_MAX_ELEMENTS = 2 ** 31;
 /** Largest decoded chunk in bytes, so a corrupt chunk shape cannot exhaust memory. */
 export const ZARR_MAX_CHUNK_BYTES = 2 ** 30;
 
+/** Largest number of chunks an array may declare, so a corrupt chunk shape cannot stall reading. */
+export const ZARR_MAX_CHUNKS = 2 ** 20;
+
 /**
  * Formats array metadata as the Python `zarr` package (3.x) writes `zarr.json`: the same keys
  * in the same order, two-space indentation, and a float fill value written with a decimal point.

@@ -2,6 +2,7 @@ import { describeJsonValue, isJsonObject } from "./json-values.js";
 import {
   ZARR_ARRAY_TYPES,
   ZARR_MAX_CHUNK_BYTES,
+  ZARR_MAX_CHUNKS,
   ZARR_MAX_ELEMENTS,
   type ZarrArrayMetadata,
   type ZarrCodec,
@@ -149,12 +150,22 @@ function checkSizes(location: string, metadata: ZarrArrayMetadata): void {
     const problem = `declares chunks of ${chunkBytes} bytes, more than the limit of ${ZARR_MAX_CHUNK_BYTES}`;
     throw unsupported(location, "chunk_grid.configuration.chunk_shape", problem);
   }
+  const chunks = metadata.shape.reduce(
+    (product, size, dimension) =>
+      product * Math.ceil(size / (metadata.chunkShape[dimension] as number)),
+    1,
+  );
+  if (chunks > ZARR_MAX_CHUNKS) {
+    const problem = `makes ${chunks} chunks, more than the limit of ${ZARR_MAX_CHUNKS}`;
+    throw unsupported(location, "chunk_grid.configuration.chunk_shape", problem);
+  }
 }
 
 /**
  * Parses and validates the `zarr.json` of an array. `location` names the file in errors.
  * Declared sizes are checked before anything is allocated: at most {@link ZARR_MAX_ELEMENTS}
- * elements in the array and {@link ZARR_MAX_CHUNK_BYTES} bytes in a decoded chunk.
+ * elements in the array, {@link ZARR_MAX_CHUNK_BYTES} bytes in a decoded chunk and
+ * {@link ZARR_MAX_CHUNKS} chunks.
  */
 export function parseZarrMetadata(
   source: string | Uint8Array,
