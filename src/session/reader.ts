@@ -251,6 +251,44 @@ function checkNumericArrays(
 }
 
 /**
+ * Reads the metadata of a numeric stream's arrays, checks them, lists missing chunks as
+ * warnings, and reads the last timestamp (for the end of the final trial).
+ */
+async function openNumericStream(
+  store: SessionStore,
+  files: ReadonlySet<string>,
+  name: string,
+  nChannels: number,
+  warnings: string[],
+): Promise<{ pair: NumericArrays; nSamples: number; lastS: number | undefined }> {
+  const pair: NumericArrays = {
+    data: await requireArray(store, `${name}.zarr`, name),
+    timestamps: await requireArray(store, `${name}_timestamps.zarr`, name),
+  };
+  const nSamples = checkNumericArrays(store, name, nChannels, pair, warnings);
+  const arrays = [
+    [`${name}.zarr`, pair.data],
+    [`${name}_timestamps.zarr`, pair.timestamps],
+  ] as const;
+  for (const [arrayPath, metadata] of arrays) {
+    for (const key of zarrChunkKeysForRows(metadata, nSamples)) {
+      if (!files.has(`${arrayPath}/${key}`)) {
+        const fill = metadata.fillValue;
+        warnings.push(
+          `${name}: chunk ${arrayPath}/${key} is missing; its values read as ${fill} (the fill value).`,
+        );
+      }
+    }
+  }
+  if (nSamples === 0) {
+    return { pair, nSamples, lastS: undefined };
+  }
+  const timestampsPath = `${name}_timestamps.zarr`;
+  const last = await readZarrRows(store, timestampsPath, pair.timestamps, nSamples - 1, nSamples);
+  return { pair, nSamples, lastS: last.values[0] as number };
+}
+
+/**
  * Opens a session folder or `.session.zip` archive, reading and checking `meta.json`,
  * `labels.json` and each stream's array metadata; samples are read later by
  * {@link Session.readStream}. Problems that leave the data readable (a missing `labels.json`,
@@ -299,32 +337,9 @@ export async function openSession(path: string): Promise<Session> {
         continue;
       }
 
-      const pair: NumericArrays = {
-        data: await requireArray(store, `${name}.zarr`, name),
-        timestamps: await requireArray(store, `${name}_timestamps.zarr`, name),
-      };
-      const nSamples = checkNumericArrays(store, name, entry.n_channels, pair, warnings);
-      for (const [arrayPath, metadata] of [
-        [`${name}.zarr`, pair.data],
-        [`${name}_timestamps.zarr`, pair.timestamps],
-      ] as const) {
-        for (const key of zarrChunkKeysForRows(metadata, nSamples)) {
-          if (!files.has(`${arrayPath}/${key}`)) {
-            warnings.push(
-              `${name}: chunk ${arrayPath}/${key} is missing; its values read as ${metadata.fillValue} (the fill value).`,
-            );
-          }
-        }
-      }
-      if (nSamples > 0) {
-        const last = await readZarrRows(
-          store,
-          `${name}_timestamps.zarr`,
-          pair.timestamps,
-          nSamples - 1,
-          nSamples,
-        );
-        const lastS = last.values[0] as number;
+      const opened = await openNumericStream(store, files, name, entry.n_channels, warnings);
+      const { pair, nSamples, lastS } = opened;
+      if (lastS !== undefined) {
         lastSampleS = lastSampleS === undefined ? lastS : Math.max(lastSampleS, lastS);
       }
       arrays.set(name, pair);
