@@ -13,7 +13,7 @@ export class TypedEmitter<Events extends Record<string, unknown>> {
     return () => this.off(event, listener);
   }
 
-  /** Removes a listener added with {@link TypedEmitter.on}. */
+  /** Removes a listener added with `on`. */
   off<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): void {
     this.#listeners.get(event)?.delete(listener as (payload: never) => void);
   }

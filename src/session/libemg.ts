@@ -26,7 +26,7 @@ export interface LibemgFile {
 export interface LibemgDataset {
   /** The folder given to {@link listLibemgDataset}. */
   readonly dir: string;
-  /** The data files in natural order of their relative paths (see {@link compareNaturalPaths}). */
+  /** The data files in natural order of their relative paths, folder by folder, so `R_10` sorts after `R_2`. */
   readonly files: readonly LibemgFile[];
   /**
    * Class names by class index, from the `metadata.json` files. An index used by a file but
