@@ -5,7 +5,7 @@ export interface BenchFigure {
   readonly value: number;
   readonly unit: string;
   readonly target: number;
-  /** How `value` must compare with `target` to meet it. */
+  /** Comparison that `value` must pass against `target` for the figure to be met. */
   readonly comparison: ">=" | "<=";
   readonly met: boolean;
   readonly details: Record<string, number | string>;

@@ -33,8 +33,9 @@ class PushSource implements Source {
 /**
  * Ingest plus recording: a 384-channel 2048 Hz stream pushed in 64-sample chunks as fast as the
  * app accepts them while a recording writes every sample to disk. The figure is seconds of
- * signal per second of wall time, from the first push until the session archive is written,
- * checked and its folder removed; the recording is then opened and its sample count compared.
+ * signal per second of wall time, timed from the first push until the session archive is
+ * written, checked and its folder removed. The recording is then opened and its sample count
+ * compared with what was pushed.
  */
 export async function benchIngestRecord(signalS: number): Promise<BenchFigure> {
   const nChannels = 384;
@@ -78,7 +79,7 @@ export async function benchIngestRecord(signalS: number): Promise<BenchFigure> {
     const recorded = await session.readStream("emg");
     const expected = nChunks * chunkSamples;
     if (recorded.nSamples !== expected) {
-      throw new Error(`the recording holds ${recorded.nSamples} samples, expected ${expected}`);
+      throw new Error(`the recording contains ${recorded.nSamples} samples, expected ${expected}`);
     }
     const durationS = expected / sampleRateHz;
     const value = durationS / wallS;

@@ -100,7 +100,7 @@ export class App {
     return stream;
   }
 
-  /** The stream named `name`; throws when there is none, listing the names there are. */
+  /** Returns the stream named `name`, or throws a RangeError that lists the stream names. */
   stream(name: string): Stream {
     const stream = this.#streams.get(name);
     if (stream === undefined) {

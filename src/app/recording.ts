@@ -16,7 +16,7 @@ export interface RecordingOptions {
   readonly streams?: readonly string[];
 }
 
-/** What a finished recording left on disk. */
+/** Summary of a finished recording: its archive and the counts written. */
 export interface RecordingSummary {
   /** The packed session, `<folder>/<name>.session.zip`. */
   readonly archivePath: string;

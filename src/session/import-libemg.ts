@@ -12,7 +12,7 @@ export interface ImportLibemgOptions {
   readonly onProgress?: (done: number, total: number, file: string) => void;
 }
 
-/** What an import wrote. */
+/** Summary of an import: the archives written and their classes. */
 export interface ImportLibemgResult {
   readonly archives: readonly string[];
   readonly classNames: readonly string[];
