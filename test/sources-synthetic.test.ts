@@ -313,3 +313,17 @@ describe("SyntheticEmgSource", () => {
     expect(Math.max(...rms)).toBeLessThan(110);
   });
 });
+
+describe("SyntheticEmgSource rest classes", () => {
+  it("plays a rest class as the baseline", () => {
+    const source = new SyntheticEmgSource({ channels: 4, sampleRateHz: 1000, seed: 5, restClasses: [0] });
+    const plain = new SyntheticEmgSource({ channels: 4, sampleRateHz: 1000, seed: 5 });
+    expect(Array.from(source.generateSamples(200, 0))).toEqual(Array.from(plain.generateSamples(200, null)));
+    expect(Array.from(source.generateSamples(200, 1))).toEqual(Array.from(plain.generateSamples(200, 1)));
+  });
+
+  it("rejects rest classes that are not class indices", () => {
+    expect(() => new SyntheticEmgSource({ restClasses: [-1] })).toThrow(/restClasses entry/);
+    expect(() => new SyntheticEmgSource({ restClasses: 1 as never })).toThrow(/restClasses must be an array/);
+  });
+});

@@ -1,5 +1,6 @@
 import { App } from "../app/app.js";
 import { systemClock, type Clock } from "../core/clock.js";
+import { openSession } from "../session/reader.js";
 import { SyntheticEmgSource } from "../sources/synthetic.js";
 import { formatSessionSummary, summariseSession, type SessionSummary } from "./inspect.js";
 
@@ -14,7 +15,10 @@ export interface DemoOptions {
   /** Time each cued class lasts before the next, in seconds. */
   readonly trialS: number;
   readonly seed: number;
-  /** Classes cued in turn; the synthetic source gives each its own pattern of channel activity. */
+  /**
+   * Classes cued in turn. The first is rest (baseline activity only); the synthetic source gives
+   * each other class its own pattern of channel activity.
+   */
   readonly classNames: readonly string[];
 }
 
@@ -46,6 +50,7 @@ export async function runDemo(
       channels: settings.channels,
       sampleRateHz: settings.sampleRateHz,
       seed: settings.seed,
+      restClasses: [0],
     }),
   });
   app.ctx.userLog.on("line", (entry) => print(`  log: ${entry.text}`));
@@ -77,7 +82,39 @@ export async function runDemo(
   const summary = await summariseSession(stopped.archivePath);
   print("");
   print(formatSessionSummary(summary));
+  print("");
+  print(await formatTrialRms(stopped.archivePath));
   return summary;
+}
+
+/**
+ * Formats the RMS of each channel over each trial of the recording, one row per trial, which
+ * shows each class's own pattern of channel activity.
+ */
+async function formatTrialRms(archivePath: string): Promise<string> {
+  const session = await openSession(archivePath);
+  const recorded = await session.readStream("emg");
+  const nChannels = recorded.nChannels;
+  const header = Array.from({ length: nChannels }, (_, c) => `ch${c + 1}`.padStart(7)).join("");
+  const lines = [`RMS per channel over each trial:`, `  ${"trial".padEnd(8)}${header}`];
+  for (const trial of session.trials()) {
+    const sums = new Float64Array(nChannels);
+    let count = 0;
+    for (let i = 0; i < recorded.nSamples; i++) {
+      const timeS = recorded.timestamps[i] as number;
+      if (timeS < trial.startS || timeS >= trial.endS) {
+        continue;
+      }
+      for (let c = 0; c < nChannels; c++) {
+        const value = recorded.samples[i * nChannels + c] as number;
+        sums[c] = (sums[c] as number) + value * value;
+      }
+      count++;
+    }
+    const cells = Array.from(sums, (sum) => Math.sqrt(sum / Math.max(1, count)).toFixed(1).padStart(7)).join("");
+    lines.push(`  ${trial.className.padEnd(8)}${cells}`);
+  }
+  return lines.join("\n");
 }
 
 /** Steps the cue through the classes every `trialS` until `durationS` has passed. */

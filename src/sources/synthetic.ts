@@ -29,6 +29,11 @@ export interface SyntheticEmgOptions {
   readonly highCutHz?: number;
   /** Duration of the gain ramp after a change of cue, in ms, from 0 to 10 000. Default 50. */
   readonly rampMs?: number;
+  /**
+   * Class indices that mean rest, such as a "Rest" or "No motion" class: while one of them is
+   * cued every channel carries only the rest baseline, as with no cue. Default none.
+   */
+  readonly restClasses?: readonly number[];
 }
 
 /** Default values of {@link SyntheticEmgOptions}. */
@@ -42,6 +47,7 @@ export const SYNTHETIC_EMG_DEFAULTS = {
   lowCutHz: 20,
   highCutHz: 450,
   rampMs: 50,
+  restClasses: [] as readonly number[],
 } as const satisfies Required<SyntheticEmgOptions>;
 
 /** Largest number of samples delivered in one chunk; a late tick is split into chunks this size. */
@@ -102,7 +108,7 @@ export class SyntheticEmgSource implements Source {
     this.#sink = sink;
     this.#startS = sink.clock.now();
     this.#produced = 0;
-    this.#generator.reset(sink.cue);
+    this.#generator.reset(this.#classFor(sink.cue));
     this.#ticker = new Ticker(sink.clock, this.options.chunkMs, (nowS) => this.step(nowS));
     this.#ticker.start(this.#startS);
   }
@@ -128,7 +134,7 @@ export class SyntheticEmgSource implements Source {
     let delivered = 0;
     while (this.#produced < dueTotal && this.#sink === sink) {
       const nSamples = Math.min(dueTotal - this.#produced, MAX_CHUNK_SAMPLES);
-      const samples = this.#generator.generate(nSamples, sink.cue);
+      const samples = this.#generator.generate(nSamples, this.#classFor(sink.cue));
       const timestamps = new Float64Array(nSamples);
       for (let i = 0; i < nSamples; i++) {
         timestamps[i] = this.#startS + (this.#produced + i) / sampleRateHz;
@@ -138,6 +144,11 @@ export class SyntheticEmgSource implements Source {
       sink.pushChunk({ nChannels: channels, samples, timestamps });
     }
     return delivered;
+  }
+
+  /** Maps the cue to the class whose pattern plays: a rest class plays as no cue. */
+  #classFor(cue: number | null): number | null {
+    return cue !== null && this.options.restClasses.includes(cue) ? null : cue;
   }
 
   /**
@@ -150,8 +161,8 @@ export class SyntheticEmgSource implements Source {
       throw new RangeError(`nSamples must be an integer of 0 or more, received ${nSamples}`);
     }
     const generator = new SyntheticEmgGenerator(signalConfig(this.options));
-    generator.reset(classIndex);
-    return generator.generate(nSamples, classIndex);
+    generator.reset(this.#classFor(classIndex));
+    return generator.generate(nSamples, this.#classFor(classIndex));
   }
 }
 
@@ -175,7 +186,7 @@ function dropUndefined<T extends object>(options: T): Partial<T> {
 /** Throws for the first option that breaks its constraint, naming the option and the value. */
 function validateOptions(options: Required<SyntheticEmgOptions>): void {
   for (const [key, value] of Object.entries(options)) {
-    if (typeof value !== "number") {
+    if (key !== "restClasses" && typeof value !== "number") {
       throw new TypeError(
         `SyntheticEmgSource option ${key} must be a number, received ${typeof value} ${String(value)}`,
       );
@@ -190,6 +201,12 @@ function validateOptions(options: Required<SyntheticEmgOptions>): void {
   requireRange("lowCutHz", options.lowCutHz, { above: 0 });
   requireRange("highCutHz", options.highCutHz, { above: options.lowCutHz });
   requireRange("rampMs", options.rampMs, { min: 0, max: 10_000 });
+  if (!Array.isArray(options.restClasses)) {
+    throw new TypeError(`restClasses must be an array of class indices, received ${String(options.restClasses)}`);
+  }
+  for (const classIndex of options.restClasses) {
+    requireRange("restClasses entry", classIndex, { integer: true, min: 0 });
+  }
 }
 
 interface RangeRule {
