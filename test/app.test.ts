@@ -140,8 +140,19 @@ describe("App lifecycle", () => {
     await app.stop();
   });
 
+  it("refuses to record before the app starts", async () => {
+    const { app } = makeApp();
+    const result = await app.startRecording({ folder: "/nonexistent" });
+    expect(result).toEqual({ ok: false, reason: expect.stringMatching(/while the app is stopped; call app.start\(\)/) });
+    expect(app.ctx.statusMessage).toMatch(/while the app is stopped/);
+  });
+
   it("refuses to record before any stream opened", async () => {
     const { app } = makeApp();
+    const source = new ManualSource({ nChannels: 1, sampleRateHz: 10 });
+    source.openError = new Error("unplugged");
+    app.addStream({ name: "emg", source, reconnectDelayMs: 0 });
+    await app.start();
     const result = await app.startRecording({ folder: "/nonexistent" });
     expect(result).toEqual({ ok: false, reason: expect.stringMatching(/no stream has opened/) });
     expect(app.ctx.statusMessage).toMatch(/no stream has opened/);

@@ -103,10 +103,30 @@ describe("myogestic import libemg", () => {
   });
 });
 
+describe("myogestic import libemg refusals", () => {
+  it("fails on a folder with no data files", async () => {
+    const empty = join(work, "empty-set");
+    await cp(join(MYO, "trial_1", "metadata.json"), join(empty, "metadata.json"), { recursive: true });
+    const result = await runCli(["import", "libemg", empty, "--sample-rate-hz", "200", "--out", join(work, "empty-out")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/no R_<rep>_C_<class>\.csv files found in .*empty-set/);
+  });
+
+  it("refuses to import over existing sessions", async () => {
+    const out = join(work, "twice");
+    const first = await runCli(["import", "libemg", join(MYO, "trial_2"), "--sample-rate-hz", "200", "--out", out]);
+    expect(first.code).toBe(0);
+    const second = await runCli(["import", "libemg", join(MYO, "trial_2"), "--sample-rate-hz", "200", "--out", out]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/R_0_C_0\.session\.zip already exists; import into an empty --out folder or remove it/);
+    expect((await readdir(out)).length).toBe(10);
+  });
+});
+
 describe("myogestic demo", () => {
   it("records a synthetic stream with cued classes and summarises it", async () => {
     const out = join(work, "demo");
-    const result = await runCli(["demo", "--duration-s", "1.2", "--trial-s", "0.3", "--out", out]);
+    const result = await runCli(["demo", "--duration-s", "1.2", "--trial-s", "0.3", "--seed", "0", "--out", out]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const archives = (await readdir(out)).filter((name) => name.endsWith(".session.zip"));

@@ -145,10 +145,30 @@ describe("Stream markers", () => {
     expect(source.push({ nChannels: 1, samples: [1] })).toBe(false);
   });
 
+  it("rejects markers with non-finite timestamps or non-string values", async () => {
+    const host = makeHost();
+    const source = new ManualSource({ nChannels: 1, sampleRateHz: 0, kind: "marker" });
+    const stream = new Stream({ name: "events", source }, host);
+    await stream.start();
+    expect(source.sink?.pushMarkers(["trigger"], [Number.NaN])).toBe(false);
+    expect(stream.status.message).toMatch(/marker timestamp 0 is NaN/);
+    expect(source.sink?.pushMarkers([7 as unknown as string])).toBe(false);
+    expect(stream.status.message).toMatch(/marker 0 is number; markers must be strings/);
+    expect(stream.bufferedCount).toBe(0);
+  });
+
   it("windows an irregular numeric stream by time", async () => {
     const { source, stream } = await startedStream(1, 0, { windowMs: 100 });
     source.push({ nChannels: 1, samples: [1, 2, 3, 4], timestamps: [1.0, 1.85, 1.95, 2.0] });
     expect(Array.from(stream.getWindow().data)).toEqual([3, 4]);
+  });
+
+  it("keeps a by-time window boundary exclusive at any clock value", async () => {
+    for (const baseS of [0.3, 1000.3, 1e6 + 0.3]) {
+      const { source, stream } = await startedStream(1, 0, { windowMs: 100 });
+      source.push({ nChannels: 1, samples: [1, 2, 3], timestamps: [baseS - 0.1, baseS - 0.05, baseS] });
+      expect(Array.from(stream.getWindow().data), `at ${baseS} s`).toEqual([2, 3]);
+    }
   });
 });
 

@@ -12,7 +12,10 @@ export type Hook = () => void | Promise<void>;
 export interface AppOptions {
   /** Name shown in the panel and written to recordings as `app_name`. */
   readonly name: string;
-  /** Names of the classes the person is cued to perform, by class index. Default none. */
+  /**
+   * Names of the classes the person is cued to perform, by class index. When given, the cue
+   * must be one of their indices. Default none.
+   */
   readonly classNames?: readonly string[];
   /** Time source for streams, loops and logs. Default the system's monotonic clock. */
   readonly clock?: Clock;
@@ -25,7 +28,7 @@ export interface RunOptions {
   /** Run without serving a panel, for scripts and tests. Default false. */
   readonly headless?: boolean;
   /**
-   * On SIGINT or SIGTERM, finalise the open recording, stop the sources, run the cleanup hooks
+   * On SIGINT or SIGTERM, stop the sources, finalise the open recording, run the cleanup hooks
    * and exit with 128 + the signal number. Default true.
    */
   readonly handleSignals?: boolean;
@@ -33,6 +36,13 @@ export interface RunOptions {
 
 /** Result of a recording request: done, or refused with the reason also put on the status line. */
 export type RecordingResult<T> = ({ readonly ok: true } & T) | { readonly ok: false; readonly reason: string };
+
+type Phase = "stopped" | "starting" | "running" | "stopping";
+
+interface PendingLabel {
+  readonly classIndex: number | null;
+  readonly timestampS: number;
+}
 
 /**
  * A decoding app: named streams fed by sources, a state machine, recordings, and hooks for
@@ -49,17 +59,25 @@ export class App {
   readonly classNames: readonly string[];
   readonly clock: Clock;
   readonly ctx: Context;
-  /** Hooks run in order when {@link App.run} starts, before the sources start. */
+  /** Hooks run in order when the app starts, before the sources start. */
   readonly beforeRun: Hook[] = [];
-  /** Hooks run in order when the app stops, after the sources stopped. */
+  /** Hooks run in order when the app stops, after the sources stopped and the recording was saved. */
   readonly cleanup: Hook[] = [];
   readonly #streams = new Map<string, Stream>();
-  #running = false;
+  #phase: Phase = "stopped";
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
+  #running: Promise<void> | undefined;
   #resolveRun: (() => void) | undefined;
-  #pendingRecording: Promise<unknown> | undefined;
   #removeSignalHandlers: (() => void) | undefined;
+  /** Settles when the recording being opened is open or failed to open. */
+  #opening: Promise<void> | undefined;
+  /** Cue changes made while a recording opens, written to it once it is open. */
+  #pendingLabels: PendingLabel[] | undefined;
+  #openingClassNames: readonly string[] | undefined;
+  /** Settles when the recording being saved is saved or failed to save. */
+  #closing: Promise<void> | undefined;
+  readonly #reportedCueProblems = new Set<string>();
 
   constructor(options: AppOptions) {
     if (typeof options?.name !== "string" || options.name.trim() === "") {
@@ -68,13 +86,19 @@ export class App {
     this.name = options.name;
     this.classNames = [...(options.classNames ?? [])];
     this.clock = options.clock ?? systemClock;
-    this.ctx = new Context(this.clock, this.#streams, options.logCapacity);
-    this.ctx.on("cue", (classIndex) => this.ctx.recording?.addLabel(classIndex));
+    this.ctx = new Context(this.clock, this.#streams, options.logCapacity, (classIndex) => this.#cueProblem(classIndex));
+    this.ctx.on("cue", (change) => {
+      if (this.#pendingLabels !== undefined) {
+        this.#pendingLabels.push(change);
+      } else {
+        this.ctx.recording?.addLabel(change.classIndex, change.timestampS);
+      }
+    });
   }
 
-  /** Whether the app has started and not yet stopped. */
+  /** Whether the app is starting or running, and not stopping. */
   get running(): boolean {
-    return this.#running;
+    return this.#phase === "starting" || this.#phase === "running";
   }
 
   /** Adds a stream; when the app is already running its source starts at once. */
@@ -88,13 +112,11 @@ export class App {
       get cue() {
         return ctx.cue;
       },
-      setCue: (classIndex) => {
-        ctx.cue = classIndex;
-      },
+      setCue: (classIndex, timestampS) => this.#setCueFromSource(options.name, classIndex, timestampS),
       log: (text) => ctx.log(text),
     });
     this.#streams.set(stream.name, stream);
-    if (this.#running) {
+    if (this.#phase === "running") {
       void stream.start();
     }
     return stream;
@@ -112,58 +134,66 @@ export class App {
 
   /**
    * Runs the `beforeRun` hooks and starts every stream. Resolves once all sources were opened;
-   * calls while starting or running return the same promise.
+   * calls while starting or running return the same promise, and a call while stopping starts
+   * the app again once it has stopped. A hook that throws leaves the app stopped and rejects.
    */
   start(): Promise<void> {
-    this.#starting ??= this.#startUp();
-    return this.#starting;
-  }
-
-  async #startUp(): Promise<void> {
-    this.#running = true;
-    this.#stopping = undefined;
-    for (const hook of this.beforeRun) {
-      await hook();
+    if (this.#stopping !== undefined) {
+      return this.#stopping.then(() => this.start());
     }
-    await Promise.all([...this.#streams.values()].map((stream) => stream.start()));
-    this.ctx.log(`${this.name} started`);
+    if (this.#starting === undefined) {
+      const starting = this.#startUp();
+      this.#starting = starting;
+      starting.catch(() => {
+        if (this.#starting === starting) {
+          this.#starting = undefined;
+        }
+      });
+    }
+    return this.#starting;
   }
 
   /**
    * Starts the app and resolves when it has stopped (through {@link App.stop} or a signal).
-   * This version serves no panel: `headless` only states the intent for now.
+   * A second call while running returns the same promise. This version serves no panel, so
+   * `headless` only states the intent for now.
    */
-  async run(options: RunOptions = {}): Promise<void> {
-    const stopped = new Promise<void>((resolve) => {
-      this.#resolveRun = resolve;
-    });
-    if (options.handleSignals ?? true) {
-      this.#removeSignalHandlers = installSignalHandlers((signal) => {
-        this.ctx.log(`Received ${signal}; stopping`);
-        return this.stop();
-      });
-    }
-    await this.start();
-    await stopped;
+  run(options: RunOptions = {}): Promise<void> {
+    this.#running ??= this.#runUntilStopped(options);
+    return this.#running;
   }
 
   /**
-   * Stops every source, finalises an open recording, runs the `cleanup` hooks and ends
-   * {@link App.run}. Calling it again returns the same promise.
+   * Stops every source, saves an open recording (or waits for one being saved), runs the
+   * `cleanup` hooks and ends {@link App.run}. Calls while stopping return the same promise.
    */
   stop(): Promise<void> {
-    if (this.#starting === undefined) {
-      return this.#stopping ?? Promise.resolve();
+    if (this.#stopping !== undefined) {
+      return this.#stopping;
     }
-    this.#stopping ??= this.#starting.then(() => this.#shutDown());
+    const starting = this.#starting;
+    if (starting === undefined) {
+      return Promise.resolve();
+    }
+    this.#phase = "stopping";
+    this.#stopping = starting
+      .catch(() => undefined)
+      .then(() => this.#shutDown())
+      .finally(() => {
+        this.#stopping = undefined;
+      });
     return this.#stopping;
   }
 
   /**
    * Starts recording every opened stream into a new session under `options.folder`. Refused,
-   * with the reason on the status line, unless the app is idle and at least one stream has opened.
+   * with the reason on the status line, unless the app is running and idle and at least one
+   * stream has opened. Cue changes made while the session is being created are labelled too.
    */
   async startRecording(options: RecordingOptions): Promise<RecordingResult<{ folder: string }>> {
+    if (this.#phase !== "running") {
+      return this.#refuse(`Cannot record while the app is ${this.#phase}; call app.start() or app.run() first`);
+    }
     const chosen = [...this.#streams.values()].filter(
       (stream) => stream.info !== undefined && (options.streams === undefined || options.streams.includes(stream.name)),
     );
@@ -174,33 +204,50 @@ export class App {
     if (chosen.length === 0) {
       return this.#refuse("Cannot record: no stream has opened yet; start the app first");
     }
+    const classNames = options.classNames ?? this.classNames;
+    const cue = this.ctx.cue;
+    if (cue !== null && cue >= classNames.length) {
+      return this.#refuse(
+        `Cannot record: the cue is class ${cue} but the recording has ${classNames.length} class names; pass classNames`,
+      );
+    }
     const moved = this.ctx.transition("recording");
     if (!moved.ok) {
       return moved;
     }
+
+    this.#pendingLabels = [];
+    this.#openingClassNames = classNames;
     const opening = Recording.open(chosen, {
       ...options,
       appName: this.name,
-      classNames: options.classNames ?? this.classNames,
+      classNames,
       clock: this.clock,
-      cue: this.ctx.cue,
-      onWriteError: (error) => {
-        const text = `Writing the recording failed, will retry: ${error.message}`;
-        this.ctx.statusMessage = text;
-        this.ctx.log(text);
-      },
+      cue,
+      startedS: this.clock.now(),
+      onWriteError: (error) => this.#report(`Writing the recording failed, will retry: ${error.message}`),
+      log: (text) => this.ctx.log(text),
     });
-    this.#pendingRecording = opening.catch(() => undefined);
+    this.#opening = opening.then(
+      () => undefined,
+      () => undefined,
+    );
     let recording: Recording;
     try {
       recording = await opening;
     } catch (error) {
       this.ctx.transition("idle");
       return this.#refuse(`Recording failed to start: ${errorMessage(error)}`);
+    } finally {
+      this.#opening = undefined;
+      this.#openingClassNames = undefined;
     }
+    for (const label of this.#pendingLabels ?? []) {
+      recording.addLabel(label.classIndex, label.timestampS);
+    }
+    this.#pendingLabels = undefined;
     this.ctx.setRecording(recording);
-    this.ctx.statusMessage = `Recording to ${recording.folder}`;
-    this.ctx.log(`Recording started in ${recording.folder}`);
+    this.#report(`Recording to ${recording.folder}`);
     return { ok: true, folder: recording.folder };
   }
 
@@ -209,7 +256,7 @@ export class App {
    * `<name>.session.zip` and checked, and the state returns to idle. Refused unless recording.
    */
   async stopRecording(): Promise<RecordingResult<RecordingSummary>> {
-    await this.#pendingRecording;
+    await this.#opening;
     const recording = this.ctx.recording;
     if (this.ctx.state !== "recording" || recording === null) {
       return this.#refuse(`Cannot stop recording while ${this.ctx.state}`);
@@ -217,29 +264,73 @@ export class App {
     this.ctx.setRecording(null);
     this.ctx.transition("idle");
     this.ctx.statusMessage = "Saving session...";
+    const closing = recording.close();
+    const settled = closing.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#closing = settled;
     try {
-      const summary = await recording.close();
+      const summary = await closing;
       this.ctx.statusMessage = `Saved ${summary.archivePath}`;
       this.ctx.log(`Recording saved to ${summary.archivePath} (${summary.durationS.toFixed(1)} s)`);
       return { ok: true, ...summary };
     } catch (error) {
       return this.#refuse(`Saving the recording failed: ${errorMessage(error)}`);
+    } finally {
+      if (this.#closing === settled) {
+        this.#closing = undefined;
+      }
     }
   }
 
-  #refuse(reason: string): { ok: false; reason: string } {
-    this.ctx.statusMessage = reason;
-    this.ctx.log(reason);
-    return { ok: false, reason };
+  async #startUp(): Promise<void> {
+    this.#phase = "starting";
+    try {
+      for (const hook of this.beforeRun) {
+        await hook();
+      }
+    } catch (error) {
+      this.#phase = "stopped";
+      this.ctx.log(`A beforeRun hook failed, so ${this.name} did not start: ${errorMessage(error)}`);
+      throw error;
+    }
+    await Promise.all([...this.#streams.values()].map((stream) => stream.start()));
+    if (this.#phase === "starting") {
+      this.#phase = "running";
+    }
+    this.ctx.log(`${this.name} started`);
+  }
+
+  async #runUntilStopped(options: RunOptions): Promise<void> {
+    const stopped = new Promise<void>((resolve) => {
+      this.#resolveRun = resolve;
+    });
+    if (options.handleSignals ?? true) {
+      this.#removeSignalHandlers = installSignalHandlers((signal) => {
+        this.ctx.log(`Received ${signal}; stopping`);
+        return this.stop();
+      });
+    }
+    try {
+      await this.start();
+      await stopped;
+    } finally {
+      this.#removeSignalHandlers?.();
+      this.#removeSignalHandlers = undefined;
+      this.#resolveRun = undefined;
+      this.#running = undefined;
+    }
   }
 
   async #shutDown(): Promise<void> {
     // Sources stop first, so every sample a stream accepted while recording reaches the session.
     await Promise.all([...this.#streams.values()].map((stream) => stream.stop()));
-    await this.#pendingRecording;
+    await this.#opening;
     if (this.ctx.recording !== null) {
       await this.stopRecording();
     }
+    await this.#closing;
     for (const hook of this.cleanup) {
       try {
         await hook();
@@ -247,11 +338,44 @@ export class App {
         this.ctx.log(`A cleanup hook failed: ${errorMessage(error)}`);
       }
     }
-    this.#removeSignalHandlers?.();
-    this.#removeSignalHandlers = undefined;
-    this.#running = false;
+    this.#phase = "stopped";
     this.#starting = undefined;
     this.ctx.log(`${this.name} stopped`);
     this.#resolveRun?.();
+  }
+
+  #cueProblem(classIndex: number): string | undefined {
+    const recording = this.ctx.recording;
+    const classNames = recording?.classNames ?? this.#openingClassNames ?? this.classNames;
+    const recordingNow = recording !== null || this.#openingClassNames !== undefined;
+    if (classIndex < classNames.length || (classNames.length === 0 && !recordingNow)) {
+      return undefined;
+    }
+    const names = classNames.length === 0 ? "no class names" : `classes ${classNames.join(", ")}`;
+    return `cue ${classIndex} is not a class index: ${recordingNow ? "the recording" : this.name} has ${names}`;
+  }
+
+  #setCueFromSource(streamName: string, classIndex: number | null, timestampS?: number): void {
+    try {
+      this.ctx.setCue(classIndex, timestampS);
+    } catch (error) {
+      if (!(error instanceof RangeError)) {
+        throw error;
+      }
+      if (!this.#reportedCueProblems.has(error.message)) {
+        this.#reportedCueProblems.add(error.message);
+        this.ctx.log(`Stream ${streamName}: cue ignored: ${error.message}`);
+      }
+    }
+  }
+
+  #report(text: string): void {
+    this.ctx.statusMessage = text;
+    this.ctx.log(text);
+  }
+
+  #refuse(reason: string): { ok: false; reason: string } {
+    this.#report(reason);
+    return { ok: false, reason };
   }
 }

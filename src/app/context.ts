@@ -9,8 +9,12 @@ import type { Recording } from "./recording.js";
 export interface ContextEvents extends Record<string, unknown> {
   state: { readonly from: AppState; readonly to: AppState };
   status: string;
-  cue: number | null;
+  /** A change of cue, with the time it took effect in seconds on the app's clock. */
+  cue: { readonly classIndex: number | null; readonly timestampS: number };
 }
+
+/** Returns why a cue cannot be set, or `undefined` when it can. */
+export type CueCheck = (classIndex: number) => string | undefined;
 
 /**
  * What the app knows right now, shared by widgets, the pipeline and user code: the state, the
@@ -26,9 +30,12 @@ export class Context extends TypedEmitter<ContextEvents> {
   #cue: number | null = null;
   #recording: Recording | null = null;
 
-  constructor(clock: Clock, streams: Map<string, Stream>, logCapacity?: number) {
+  readonly #checkCue: CueCheck;
+
+  constructor(clock: Clock, streams: Map<string, Stream>, logCapacity?: number, checkCue: CueCheck = () => undefined) {
     super();
     this.clock = clock;
+    this.#checkCue = checkCue;
     this.userLog = new UserLog(clock, logCapacity);
     this.#table = new StateTable();
     this.#streams = streams;
@@ -65,14 +72,31 @@ export class Context extends TypedEmitter<ContextEvents> {
   }
 
   set cue(classIndex: number | null) {
-    if (classIndex !== null && !(Number.isInteger(classIndex) && classIndex >= 0)) {
-      throw new RangeError(`cue must be a class index (an integer of 0 or more) or null, received ${classIndex}`);
+    this.setCue(classIndex);
+  }
+
+  /**
+   * Sets the cue as from `timestampS` (default now). Throws a RangeError, leaving the cue as it
+   * was, for anything but `null` or the index of one of the app's classes.
+   */
+  setCue(classIndex: number | null, timestampS: number = this.clock.now()): void {
+    if (classIndex !== null) {
+      if (!(Number.isInteger(classIndex) && classIndex >= 0)) {
+        throw new RangeError(`cue must be a class index (an integer of 0 or more) or null, received ${classIndex}`);
+      }
+      const problem = this.#checkCue(classIndex);
+      if (problem !== undefined) {
+        throw new RangeError(problem);
+      }
+    }
+    if (!Number.isFinite(timestampS)) {
+      throw new RangeError(`the cue's timestampS must be finite seconds, received ${timestampS}`);
     }
     if (classIndex === this.#cue) {
       return;
     }
     this.#cue = classIndex;
-    this.emit("cue", classIndex);
+    this.emit("cue", { classIndex, timestampS });
   }
 
   /** The app's streams by name. */

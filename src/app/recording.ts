@@ -26,6 +26,20 @@ export interface RecordingSummary {
   readonly labelCount: number;
 }
 
+/** What {@link Recording.open} needs besides the user's options. */
+interface OpenContext {
+  readonly appName: string;
+  readonly classNames: readonly string[];
+  readonly clock: Clock;
+  /** The cue when the recording was requested, written as the first label at `startedS`. */
+  readonly cue: number | null;
+  /** Clock reading when the recording was requested, in seconds. */
+  readonly startedS: number;
+  /** Called when a background write fails; the writer keeps the data and retries. */
+  readonly onWriteError: (error: Error) => void;
+  readonly log: (text: string) => void;
+}
+
 /**
  * A recording in progress: it copies every chunk the recorded streams accept into a
  * {@link SessionWriter} and writes a label event for each change of the cue.
@@ -33,31 +47,23 @@ export interface RecordingSummary {
 export class Recording {
   readonly folder: string;
   readonly startedS: number;
+  readonly classNames: readonly string[];
   readonly #writer: SessionWriter;
   readonly #clock: Clock;
   readonly #unsubscribe: (() => void)[] = [];
   #labelCount = 0;
   #closed = false;
 
-  private constructor(writer: SessionWriter, clock: Clock) {
+  private constructor(writer: SessionWriter, clock: Clock, startedS: number) {
     this.#writer = writer;
     this.#clock = clock;
     this.folder = writer.folder;
-    this.startedS = clock.now();
+    this.classNames = writer.classNames;
+    this.startedS = startedS;
   }
 
   /** Creates the session on disk and starts copying the streams' data into it. */
-  static async open(
-    streams: readonly Stream[],
-    options: RecordingOptions & {
-      appName: string;
-      classNames: readonly string[];
-      clock: Clock;
-      cue: number | null;
-      /** Called when a background write fails; the writer keeps the data and retries. */
-      onWriteError: (error: Error) => void;
-    },
-  ): Promise<Recording> {
+  static async open(streams: readonly Stream[], options: RecordingOptions & OpenContext): Promise<Recording> {
     const specs: SessionWriterOptions["streams"] = streams.map((stream) => ({
       name: stream.name,
       kind: stream.kind ?? "numeric",
@@ -72,18 +78,31 @@ export class Recording {
       streams: specs,
       compression: options.compression ?? "none",
     });
-    const recording = new Recording(writer, options.clock);
+    const recording = new Recording(writer, options.clock, options.startedS);
     recording.#unsubscribe.push(writer.on("error", options.onWriteError));
-    for (const stream of streams) {
+    for (const [index, stream] of streams.entries()) {
+      const nChannels = specs[index]?.nChannels ?? 0;
+      let mismatchReported = false;
       recording.#unsubscribe.push(
-        stream.on("chunk", (chunk) =>
-          writer.append(stream.name, chunk.samples, chunk.timestamps, chunk.nSamples),
-        ),
+        stream.on("chunk", (chunk) => {
+          // A source that reopened with another channel count cannot continue the same array.
+          if (chunk.nChannels !== nChannels) {
+            if (!mismatchReported) {
+              mismatchReported = true;
+              options.log(
+                `Stream ${stream.name} now has ${chunk.nChannels} channels but the recording has ${nChannels}; ` +
+                  "its chunks are not recorded until a new recording starts",
+              );
+            }
+            return;
+          }
+          writer.append(stream.name, chunk.samples, chunk.timestamps, chunk.nSamples);
+        }),
         stream.on("markers", (event) => writer.appendMarkers(stream.name, event.values, event.timestamps)),
       );
     }
     if (options.cue !== null) {
-      recording.addLabel(options.cue, recording.startedS);
+      recording.addLabel(options.cue, options.startedS);
     }
     return recording;
   }

@@ -26,3 +26,12 @@ export function parsePositiveInteger(option: string, text: string): number {
   }
   return value;
 }
+
+/** Parses an integer option of 0 or more, or throws a {@link CliError} naming the option and the value. */
+export function parseNonNegativeInteger(option: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isInteger(value) || value < 0) {
+    throw new CliError(`${option} must be a whole number of 0 or more, received "${text}"`);
+  }
+  return value;
+}

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
-import { CliError, parsePositive, parsePositiveInteger } from "./cli-error.js";
+import { CliError, parseNonNegativeInteger, parsePositive, parsePositiveInteger } from "./cli-error.js";
 import { DEMO_DEFAULTS, runDemo } from "./demo.js";
 import { runImportLibemg } from "./import-libemg.js";
 import { formatSessionSummary, summariseSession } from "./inspect.js";
@@ -32,7 +32,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
           channels: parsePositiveInteger("--channels", options.channels as string),
           sampleRateHz: parsePositive("--sample-rate-hz", options.sampleRateHz as string),
           trialS: parsePositive("--trial-s", options.trialS as string),
-          seed: parsePositiveInteger("--seed", options.seed as string),
+          seed: parseNonNegativeInteger("--seed", options.seed as string),
           out: options.out as string,
         },
         print,

@@ -3,6 +3,7 @@ import { open, rename, unlink } from "node:fs/promises";
 import yauzl from "yauzl";
 import type { Entry, ZipFile } from "yauzl";
 import yazl from "yazl";
+import { crc32 } from "node:zlib";
 import { FolderStore, unsafePathReason, type SessionStore } from "./store.js";
 
 /**
@@ -160,6 +161,10 @@ export class ArchiveStore implements SessionStore {
       if (length !== size) {
         throw new Error(`${length} bytes instead of the declared ${size}`);
       }
+      const crc = crc32(output) >>> 0;
+      if (crc !== entry.crc32 >>> 0) {
+        throw new Error(`CRC-32 ${hex(crc)} does not match the recorded ${hex(entry.crc32)}`);
+      }
       return output;
     } catch (error) {
       throw new Error(
@@ -228,4 +233,8 @@ export async function packFolder(folder: string, archivePath: string): Promise<v
       `Failed to pack ${folder} into ${archivePath}: ${(error as Error).message}. The session folder was left as it is.`,
     );
   }
+}
+
+function hex(value: number): string {
+  return `0x${(value >>> 0).toString(16).padStart(8, "0")}`;
 }

@@ -1,4 +1,5 @@
-import { relative, sep } from "node:path";
+import { stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
 import { listLibemgDataset, readLibemgCsv } from "./libemg.js";
 import { SessionWriter } from "./writer.js";
 
@@ -30,11 +31,16 @@ export async function importLibemgDataset(dir: string, options: ImportLibemgOpti
     throw new RangeError(`sampleRateHz must be a number above 0, received ${options.sampleRateHz}`);
   }
   const dataset = await listLibemgDataset(dir);
+  if (dataset.files.length === 0) {
+    throw new Error(`no R_<rep>_C_<class>.csv files found in ${dir}; point at the folder of a LibEMG data set`);
+  }
+  const names = dataset.files.map((file) => sessionNameFor(dir, file.path));
+  await checkNamesFree(names, options.out);
   const archives: string[] = [];
   let totalSamples = 0;
   for (const [index, file] of dataset.files.entries()) {
     const csv = await readLibemgCsv(file.path);
-    const name = relative(dir, file.path).replace(/\.csv$/i, "").split(sep).join("_");
+    const name = names[index] as string;
     const writer = await SessionWriter.create({
       folder: options.out,
       appName: "LibEMG import",
@@ -54,4 +60,30 @@ export async function importLibemgDataset(dir: string, options: ImportLibemgOpti
     options.onProgress?.(index + 1, dataset.files.length, file.path);
   }
   return { archives, classNames: dataset.classNames, totalSamples };
+}
+
+function sessionNameFor(dir: string, path: string): string {
+  return relative(dir, path).replace(/\.csv$/i, "").split(sep).join("_");
+}
+
+/**
+ * Throws before anything is written when two files would get the same session name, or when a
+ * session of that name is already in `out`, so an import never adds numbered duplicates.
+ */
+async function checkNamesFree(names: readonly string[], out: string): Promise<void> {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) {
+      throw new Error(`two files of the data set map to the session name ${name}; rename one of them`);
+    }
+    seen.add(name);
+  }
+  for (const name of names) {
+    for (const candidate of [join(out, `${name}.session.zip`), join(out, name)]) {
+      const found = await stat(candidate).catch(() => undefined);
+      if (found !== undefined) {
+        throw new Error(`${candidate} already exists; import into an empty --out folder or remove it`);
+      }
+    }
+  }
 }

@@ -237,7 +237,7 @@ export class ReplaySource implements Source {
     while (this.#position < end && this.#sink === sink) {
       let change = cueChanges[this.#cueCursor];
       while (change !== undefined && change.sampleIndex <= this.#position) {
-        sink.setCue(change.classIndex);
+        sink.setCue(change.classIndex, this.#passBaseS + (timeline.offsetsS[this.#position] as number));
         this.#cueCursor++;
         change = cueChanges[this.#cueCursor];
       }
@@ -303,7 +303,7 @@ export class ReplaySource implements Source {
     this.#halt();
     this.#ended = true;
     if (timeline.cueChanges.length > 0) {
-      sink.setCue(null);
+      sink.setCue(null, this.#passBaseS + timeline.passDurationS);
     }
     this.#settle("ended");
   }

@@ -107,10 +107,19 @@ export class SampleRing {
 
   /** Number of newest samples whose timestamps are at or after `sinceS`. */
   countSince(sinceS: number): number {
+    return this.#countNewest((timestampS) => timestampS >= sinceS);
+  }
+
+  /** Number of newest samples whose timestamps are strictly after `afterS`. */
+  countAfter(afterS: number): number {
+    return this.#countNewest((timestampS) => timestampS > afterS);
+  }
+
+  #countNewest(keep: (timestampS: number) => boolean): number {
     let n = 0;
     while (n < this.#count) {
       const slot = (this.#head - 1 - n + 2 * this.capacity) % this.capacity;
-      if ((this.#timestamps[slot] as number) < sinceS) {
+      if (!keep(this.#timestamps[slot] as number)) {
         break;
       }
       n++;

@@ -36,8 +36,12 @@ export interface SourceSink {
   pushChunk(chunk: SampleChunk): boolean;
   /** Delivers string events (marker streams). `timestamps` defaults to now for every value. */
   pushMarkers(values: readonly string[], timestamps?: ArrayLike<number>): boolean;
-  /** Sets the app's cue; replay sources use it to play back recorded labels. */
-  setCue(classIndex: number | null): void;
+  /**
+   * Sets the app's cue; replay sources use it to play back recorded labels. `timestampS` is when
+   * the cue took effect on the timeline of the pushed samples (default now), so a recording
+   * labels the right samples even when a replay runs faster than real time.
+   */
+  setCue(classIndex: number | null, timestampS?: number): void;
   /** Reports that the source stopped working; the stream shows `error` and may reconnect. */
   fail(error: Error): void;
 }

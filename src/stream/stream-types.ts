@@ -21,7 +21,7 @@ export const STREAM_DEFAULTS = { windowMs: 200, bufferMs: 10_000, reconnectDelay
 export interface StreamHost {
   readonly clock: Clock;
   readonly cue: number | null;
-  setCue(classIndex: number | null): void;
+  setCue(classIndex: number | null, timestampS?: number): void;
   log(text: string): void;
 }
 

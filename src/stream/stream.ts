@@ -133,6 +133,10 @@ export class Stream extends TypedEmitter<StreamEvents> {
       return;
     }
     if (generation !== this.#generation) {
+      // Stopped while opening: release what this open acquired, unless a newer start owns it.
+      if (!this.#wanted) {
+        await this.#stopSource();
+      }
       return;
     }
     this.#lastChunkS = undefined;
@@ -157,12 +161,16 @@ export class Stream extends TypedEmitter<StreamEvents> {
     if (this.#status.state === "stopped") {
       return;
     }
+    this.#setStatus("stopped", "Stopped");
+    await this.#stopSource();
+  }
+
+  async #stopSource(): Promise<void> {
     try {
       await this.source.stop();
     } catch (error) {
       this.#host.log(`Stream ${this.name}: stopping ${this.source.description} failed: ${errorMessage(error)}`);
     }
-    this.#setStatus("stopped", "Stopped");
   }
 
   /** Stops and starts the source again, for example after the device was replugged. */
@@ -195,7 +203,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
         ? Math.round((windowMs / 1000) * rateHz)
         : newestS === undefined
           ? 0
-          : ring.countSince(newestS - windowMs / 1000 + Number.EPSILON);
+          : ring.countAfter(newestS - windowMs / 1000);
     const read = ring.readLatest(wanted);
     return { data: read.data, nChannels: ring.nChannels, nSamples: read.nSamples, timestamps: read.timestamps };
   }
@@ -261,9 +269,9 @@ export class Stream extends TypedEmitter<StreamEvents> {
       },
       pushChunk: (chunk) => generation === this.#generation && this.#acceptChunk(chunk),
       pushMarkers: (values, timestamps) => generation === this.#generation && this.#acceptMarkers(values, timestamps),
-      setCue: (classIndex) => {
+      setCue: (classIndex, timestampS) => {
         if (generation === this.#generation) {
-          host.setCue(classIndex);
+          host.setCue(classIndex, timestampS);
         }
       },
       fail: (error) => this.#fail(generation, error),
@@ -314,6 +322,14 @@ export class Stream extends TypedEmitter<StreamEvents> {
     }
     if (timestamps !== undefined && timestamps.length !== values.length) {
       return this.#reject(`received ${values.length} markers with ${timestamps.length} timestamps`);
+    }
+    for (let i = 0; i < values.length; i++) {
+      if (typeof values[i] !== "string") {
+        return this.#reject(`marker ${i} is ${typeof values[i]}; markers must be strings`);
+      }
+      if (timestamps !== undefined && !Number.isFinite(timestamps[i])) {
+        return this.#reject(`marker timestamp ${i} is ${timestamps[i]}; timestamps must be finite seconds`);
+      }
     }
     const nowS = this.#host.clock.now();
     const times = timestamps === undefined ? new Float64Array(values.length).fill(nowS) : Float64Array.from(timestamps);
