@@ -20,12 +20,12 @@ export {
   type Transition,
   type TransitionResult,
 } from "./core/state.js";
+export { Stream } from "./stream/stream.js";
 export {
-  Stream,
   STREAM_DEFAULTS,
   type StreamOptions,
   type StreamState,
   type StreamStatus,
   type StreamWindow,
-} from "./stream/stream.js";
+} from "./stream/stream-types.js";
 export type { Source, SourceInfo, SourceSink, SampleChunk } from "./stream/source.js";

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
-import { Stream, type StreamOptions } from "../stream/stream.js";
+import { Stream } from "../stream/stream.js";
+import type { StreamOptions } from "../stream/stream-types.js";
 import { Context } from "./context.js";
 import { Recording, type RecordingOptions, type RecordingSummary } from "./recording.js";
 import { installSignalHandlers } from "./signals.js";

@@ -1,3 +1,4 @@
+import { lowerBound } from "../core/sorted.js";
 import { openSession } from "./reader.js";
 import type { RecordedStream, Session } from "./types.js";
 
@@ -70,8 +71,8 @@ export async function* iterLabeledWindows(
       if (classIndex === undefined || (options.classes !== undefined && !options.classes.includes(classIndex))) {
         continue;
       }
-      const first = firstAtOrAfter(recorded.timestamps, trial.startS);
-      const end = firstAtOrAfter(recorded.timestamps, trial.endS, first);
+      const first = lowerBound(recorded.timestamps, trial.startS);
+      const end = lowerBound(recorded.timestamps, trial.endS, first);
       const lastTrial = trial.endS >= (recorded.timestamps[recorded.nSamples - 1] ?? Number.NEGATIVE_INFINITY);
       const stop = lastTrial ? recorded.nSamples : end;
       for (let start = first; start + windowSamples <= stop; start += hopSamples) {
@@ -162,21 +163,6 @@ function mapClass(session: Session, classIndex: number, classNames: readonly str
   }
   const index = classNames.indexOf(session.classNames[classIndex] ?? "");
   return index < 0 ? undefined : index;
-}
-
-/** Index of the first timestamp at or after `timeS`, searching from `from`. */
-function firstAtOrAfter(timestamps: Float64Array, timeS: number, from = 0): number {
-  let low = from;
-  let high = timestamps.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((timestamps[middle] as number) < timeS) {
-      low = middle + 1;
-    } else {
-      high = middle;
-    }
-  }
-  return low;
 }
 
 function channelsFirst(recorded: RecordedStream, start: number, nSamples: number): Float32Array {

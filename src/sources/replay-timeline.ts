@@ -3,6 +3,7 @@
  * session's stream, or of a LibEMG-layout CSV data set played file after file, with the time of
  * each sample and the moments the cue changes.
  */
+import { lowerBound } from "../core/sorted.js";
 import { stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { listLibemgDataset, parseLibemgFileName, readLibemgCsv } from "../session/libemg.js";
@@ -322,21 +323,6 @@ function samplePeriod(sampleRateHz: number, spanS: number, nSamples: number): nu
     return spanS / (nSamples - 1);
   }
   return 0.001;
-}
-
-/** Returns the first index whose value is at least `target`, in a non-decreasing array. */
-function lowerBound(sorted: Float64Array, target: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((sorted[middle] as number) < target) {
-      low = middle + 1;
-    } else {
-      high = middle;
-    }
-  }
-  return low;
 }
 
 function formatNames(names: readonly string[]): string {

@@ -4,6 +4,7 @@
  */
 import type { Source, SourceInfo, SourceSink } from "../stream/source.js";
 import { loadReplayTimeline, type ReplayPacing, type ReplayTimeline } from "./replay-timeline.js";
+import { upperBound } from "../core/sorted.js";
 import { Ticker } from "./ticker.js";
 
 /** Options of {@link ReplaySource}. */
@@ -332,21 +333,6 @@ export class ReplaySource implements Source {
       this.#resolveFinished(end);
     }
   }
-}
-
-/** Returns the first index at or after `from` whose value exceeds `target`, in a non-decreasing array. */
-function upperBound(sorted: Float64Array, target: number, from: number): number {
-  let low = from;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((sorted[middle] as number) <= target) {
-      low = middle + 1;
-    } else {
-      high = middle;
-    }
-  }
-  return low;
 }
 
 /** Returns the rate used to size chunks at speed `Infinity`: the nominal rate, or the mean recorded one. */

@@ -7,8 +7,8 @@
 export { SampleRing } from "./ring.js";
 export { buildEnvelope, type DisplayEnvelope } from "./display.js";
 export { MarkerBuffer, type MarkerEvent } from "./markers.js";
+export { Stream } from "./stream.js";
 export {
-  Stream,
   STREAM_DEFAULTS,
   type AcceptedChunk,
   type StreamEvents,
@@ -18,5 +18,5 @@ export {
   type StreamStats,
   type StreamStatus,
   type StreamWindow,
-} from "./stream.js";
+} from "./stream-types.js";
 export type { SampleChunk, Source, SourceInfo, SourceSink, StreamKind } from "./source.js";

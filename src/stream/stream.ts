@@ -17,18 +17,6 @@ import {
 } from "./stream-types.js";
 import { checkChunk, TimestampAssigner } from "./chunks.js";
 
-export {
-  STREAM_DEFAULTS,
-  type AcceptedChunk,
-  type StreamEvents,
-  type StreamHost,
-  type StreamOptions,
-  type StreamState,
-  type StreamStats,
-  type StreamStatus,
-  type StreamWindow,
-} from "./stream-types.js";
-
 /**
  * One named signal: a source feeding a ring buffer (numeric streams) or an event buffer
  * (marker streams), with windows for the predict loop and envelopes for plots.

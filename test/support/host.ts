@@ -1,5 +1,5 @@
 import { SimulatedClock } from "../../src/core/clock.js";
-import type { StreamHost } from "../../src/stream/stream.js";
+import type { StreamHost } from "../../src/stream/stream-types.js";
 
 /** A stream host on a simulated clock that records log lines and cue changes. */
 export function makeHost(clock = new SimulatedClock(100)): StreamHost & {
