@@ -28,6 +28,9 @@ import { checkChunk, TimestampAssigner } from "./chunks.js";
  * Chunks without timestamps get timestamps spaced by the nominal rate, continuing from the
  * previous chunk while that stays within half a second (or two chunk lengths) of the clock, and
  * anchored with the newest sample at the arrival time otherwise.
+ *
+ * NOTE: a numeric stream with a rate of 0 has no rate to size its ring by, so it keeps at most
+ * `bufferMs` worth of samples at 1 kHz; faster irregular streams hold less than `bufferMs`.
  */
 export class Stream extends TypedEmitter<StreamEvents> {
   readonly name: string;
