@@ -32,7 +32,8 @@ describe("myogestic inspect", () => {
     expect(result.stdout).toMatch(/Session vhi_pose_rest \(Python layout\)/);
     expect(result.stdout).toMatch(/vhi_control: 169 samples × 9 channels, float32, 60 Hz nominal/);
     expect(result.stdout).toMatch(/classes\s+0 Rest, 1 Fist/);
-    expect(result.stdout).toMatch(/Rest: 0\.000 s to/);
+    expect(result.stdout).toMatch(/labels\s+1 \(times in s from the first sample, at 84121\.294 s/);
+    expect(result.stdout).toMatch(/Rest: -0\.006 s to 2\.810 s/);
   });
 
   it("prints JSON with --json", async () => {
@@ -91,12 +92,17 @@ describe("myogestic import libemg", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("R_0_C_1.csv");
     expect(result.stderr).toMatch(/line 5/);
+    expect(result.stderr).toMatch(/the 1 sessions imported before it were removed/);
+    expect((await readdir(join(work, "broken-out"))).filter((name) => name.endsWith(".session.zip"))).toEqual([]);
   });
 
   it("fails on a missing folder and on a bad sample rate", async () => {
     const missing = await runCli(["import", "libemg", join(work, "absent"), "--sample-rate-hz", "200", "--out", work]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/data set folder not found: .*absent/);
+    const file = await runCli(["import", "libemg", join(MYO, "trial_1", "R_0_C_0.csv"), "--sample-rate-hz", "200", "--out", work]);
+    expect(file.code).toBe(1);
+    expect(file.stderr).toMatch(/R_0_C_0\.csv is a file, not a folder/);
     const badRate = await runCli(["import", "libemg", MYO, "--sample-rate-hz", "fast", "--out", work]);
     expect(badRate.code).toBe(1);
     expect(badRate.stderr).toMatch(/--sample-rate-hz must be a number above 0, received "fast"/);

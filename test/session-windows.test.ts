@@ -117,6 +117,25 @@ describe("iterLabeledWindows", () => {
     await expect(collect(iterLabeledWindows([gestures], { stream: "emg", windowMs: 0, hopMs: 100 }))).rejects.toThrow(/windowMs/);
   });
 
+  it("fails on a session with missing chunk files", async () => {
+    const folder = join(root, "unpacked");
+    const writer = await SessionWriter.create({
+      folder,
+      appName: "windows test",
+      name: "holes",
+      classNames: ["Rest"],
+      streams: [{ name: "emg", kind: "numeric", nChannels: 1, sampleRateHz: 10 }],
+    });
+    writer.addLabel(0, 0);
+    writer.append("emg", new Float32Array(30).fill(1), Float64Array.from({ length: 30 }, (_, i) => i / 10), 30);
+    await writer.flush();
+    await rm(join(writer.folder, "emg.zarr", "c", "1", "0"));
+    await expect(collect(iterLabeledWindows([writer.folder], { stream: "emg", windowMs: 500, hopMs: 500 }))).rejects.toThrow(
+      /stream emg is missing chunk files \(emg\.zarr\/c\/1\/0\)/,
+    );
+    await writer.close().catch(() => undefined);
+  });
+
   it("names a missing stream", async () => {
     await expect(collect(iterLabeledWindows([gestures], { stream: "eeg", windowMs: 200, hopMs: 100 }))).rejects.toThrow(/eeg/);
   });

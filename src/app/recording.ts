@@ -78,12 +78,46 @@ export class Recording {
       streams: specs,
       compression: options.compression ?? "none",
     });
+    try {
+      return Recording.#attach(writer, streams, specs, options);
+    } catch (error) {
+      await writer.discard().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  static #attach(
+    writer: SessionWriter,
+    streams: readonly Stream[],
+    specs: SessionWriterOptions["streams"],
+    options: OpenContext,
+  ): Recording {
     const recording = new Recording(writer, options.clock, options.startedS);
-    recording.#unsubscribe.push(writer.on("error", options.onWriteError));
+    try {
+      recording.#subscribe(writer, streams, specs, options);
+      if (options.cue !== null) {
+        recording.addLabel(options.cue, options.startedS);
+      }
+    } catch (error) {
+      for (const unsubscribe of recording.#unsubscribe.splice(0)) {
+        unsubscribe();
+      }
+      throw error;
+    }
+    return recording;
+  }
+
+  #subscribe(
+    writer: SessionWriter,
+    streams: readonly Stream[],
+    specs: SessionWriterOptions["streams"],
+    options: OpenContext,
+  ): void {
+    this.#unsubscribe.push(writer.on("error", options.onWriteError));
     for (const [index, stream] of streams.entries()) {
       const nChannels = specs[index]?.nChannels ?? 0;
       let mismatchReported = false;
-      recording.#unsubscribe.push(
+      this.#unsubscribe.push(
         stream.on("chunk", (chunk) => {
           // A source that reopened with another channel count cannot continue the same array.
           if (chunk.nChannels !== nChannels) {
@@ -101,10 +135,6 @@ export class Recording {
         stream.on("markers", (event) => writer.appendMarkers(stream.name, event.values, event.timestamps)),
       );
     }
-    if (options.cue !== null) {
-      recording.addLabel(options.cue, options.startedS);
-    }
-    return recording;
   }
 
   /** Writes a label event: from `timestampS` (default now) on, class `classIndex` (or none) is cued. */

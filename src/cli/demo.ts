@@ -53,7 +53,6 @@ export async function runDemo(
       restClasses: [0],
     }),
   });
-  app.ctx.userLog.on("line", (entry) => print(`  log: ${entry.text}`));
 
   const running = app.run({ headless: true });
   await app.start();

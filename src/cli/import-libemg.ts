@@ -9,8 +9,11 @@ export async function runImportLibemg(
   options: { sampleRateHz: number; out: string; print: (line: string) => void },
 ): Promise<void> {
   const found = await stat(dir).catch(() => undefined);
-  if (found === undefined || !found.isDirectory()) {
+  if (found === undefined) {
     throw new CliError(`data set folder not found: ${dir}; pass the folder holding the R_<rep>_C_<class>.csv files`);
+  }
+  if (!found.isDirectory()) {
+    throw new CliError(`${dir} is a file, not a folder; pass the folder holding the R_<rep>_C_<class>.csv files`);
   }
   const bar = new SingleBar({
     format: "Importing {bar} {value}/{total} files",

@@ -23,6 +23,8 @@ export interface SessionSummary {
   }[];
   labels: { timestampS: number; classIndex: number | null; className: string | null }[];
   trials: { className: string; startS: number; endS: number }[];
+  /** Earliest first timestamp over the streams, or null when no stream has samples; times in the text output count from it. */
+  firstSampleS: number | null;
   warnings: string[];
 }
 
@@ -30,6 +32,7 @@ export interface SessionSummary {
 export async function summariseSession(path: string): Promise<SessionSummary> {
   const session = await openSession(path);
   const streams: SessionSummary["streams"] = [];
+  let firstSampleS: number | null = null;
   for (const info of session.streams) {
     let firstS: number | undefined;
     let lastS: number | undefined;
@@ -46,6 +49,9 @@ export async function summariseSession(path: string): Promise<SessionSummary> {
       lastS = events.at(-1)?.timestampS;
     }
     const durationS = firstS === undefined || lastS === undefined ? 0 : lastS - firstS;
+    if (firstS !== undefined && (firstSampleS === null || firstS < firstSampleS)) {
+      firstSampleS = firstS;
+    }
     streams.push({
       name: info.name,
       kind: info.kind,
@@ -72,6 +78,7 @@ export async function summariseSession(path: string): Promise<SessionSummary> {
     })),
     trials: session.trials().map((trial) => ({ className: trial.className, startS: trial.startS, endS: trial.endS })),
     warnings: [...session.warnings],
+    firstSampleS,
   };
 }
 
@@ -92,11 +99,11 @@ export function formatSessionSummary(summary: SessionSummary): string {
       stream.kind === "marker" ? `${stream.nSamples} markers` : `${stream.nSamples} samples × ${stream.nChannels} channels, ${stream.dtype}`;
     lines.push(`  stream    ${stream.name}: ${shape}, ${rate}, ${stream.durationS.toFixed(3)} s${measured}`);
   }
-  lines.push(`  labels    ${summary.labels.length}`);
+  const firstS = summary.firstSampleS ?? summary.labels[0]?.timestampS ?? 0;
+  lines.push(`  labels    ${summary.labels.length} (times in s from the first sample, at ${firstS.toFixed(3)} s on the recording clock)`);
   for (const label of summary.labels) {
-    lines.push(`    ${label.timestampS.toFixed(3)} s  ${label.className ?? "(cue cleared)"}`);
+    lines.push(`    ${(label.timestampS - firstS).toFixed(3).padStart(8)} s  ${label.className ?? "(cue cleared)"}`);
   }
-  const firstS = summary.labels[0]?.timestampS ?? 0;
   lines.push(`  trials    ${summary.trials.length}`);
   for (const trial of summary.trials) {
     lines.push(

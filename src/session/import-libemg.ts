@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { listLibemgDataset, readLibemgCsv } from "./libemg.js";
 import { SessionWriter } from "./writer.js";
@@ -24,7 +24,8 @@ export interface ImportLibemgResult {
  * Imports a LibEMG-layout data set: each `R_<rep>_C_<class>.csv` becomes one session with a
  * stream `emg` holding the rows as float32 samples, timestamps `k / sampleRateHz` from 0, and
  * one label of the file's class at the first sample. Sessions are named after the file's path
- * inside the data set, for example `trial_1_R_0_C_2`.
+ * inside the data set, for example `trial_1_R_0_C_2`. The import is all or nothing: it fails
+ * before writing when a session name is taken, and removes what it wrote when a file fails.
  */
 export async function importLibemgDataset(dir: string, options: ImportLibemgOptions): Promise<ImportLibemgResult> {
   if (!(Number.isFinite(options.sampleRateHz) && options.sampleRateHz > 0)) {
@@ -38,26 +39,32 @@ export async function importLibemgDataset(dir: string, options: ImportLibemgOpti
   await checkNamesFree(names, options.out);
   const archives: string[] = [];
   let totalSamples = 0;
-  for (const [index, file] of dataset.files.entries()) {
-    const csv = await readLibemgCsv(file.path);
-    const name = names[index] as string;
-    const writer = await SessionWriter.create({
-      folder: options.out,
-      appName: "LibEMG import",
-      name,
-      classNames: [...dataset.classNames],
-      streams: [{ name: "emg", kind: "numeric", nChannels: csv.nChannels, sampleRateHz: options.sampleRateHz }],
-    });
-    const timestamps = new Float64Array(csv.nSamples);
-    for (let i = 0; i < csv.nSamples; i++) {
-      timestamps[i] = i / options.sampleRateHz;
+  try {
+    for (const [index, file] of dataset.files.entries()) {
+      const csv = await readLibemgCsv(file.path);
+      const writer = await SessionWriter.create({
+        folder: options.out,
+        appName: "LibEMG import",
+        name: names[index] as string,
+        classNames: [...dataset.classNames],
+        streams: [{ name: "emg", kind: "numeric", nChannels: csv.nChannels, sampleRateHz: options.sampleRateHz }],
+      });
+      const timestamps = new Float64Array(csv.nSamples);
+      for (let i = 0; i < csv.nSamples; i++) {
+        timestamps[i] = i / options.sampleRateHz;
+      }
+      writer.addLabel(0, file.classIndex);
+      writer.append("emg", csv.samples, timestamps, csv.nSamples);
+      const closed = await writer.close();
+      archives.push(closed.archivePath);
+      totalSamples += csv.nSamples;
+      options.onProgress?.(index + 1, dataset.files.length, file.path);
     }
-    writer.addLabel(0, file.classIndex);
-    writer.append("emg", csv.samples, timestamps, csv.nSamples);
-    const closed = await writer.close();
-    archives.push(closed.archivePath);
-    totalSamples += csv.nSamples;
-    options.onProgress?.(index + 1, dataset.files.length, file.path);
+  } catch (error) {
+    // An import is all or nothing, so a fixed data set can be imported again into the same folder.
+    await Promise.all(archives.map((archive) => rm(archive, { force: true })));
+    const kept = archives.length === 0 ? "" : `; the ${archives.length} sessions imported before it were removed`;
+    throw new Error(`${(error as Error).message}${kept}`, { cause: error });
   }
   return { archives, classNames: dataset.classNames, totalSamples };
 }

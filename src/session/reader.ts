@@ -197,7 +197,11 @@ class OpenedSession implements Session {
         data.values instanceof Float32Array ? data.values : Float32Array.from(data.values);
       const timestamps =
         times.values instanceof Float64Array ? times.values : Float64Array.from(times.values);
-      return { info, nSamples: info.nSamples, nChannels: info.nChannels, samples, timestamps };
+      const missingChunks = [
+        ...data.missingChunks.map((key) => `${name}.zarr/${key}`),
+        ...times.missingChunks.map((key) => `${name}_timestamps.zarr/${key}`),
+      ];
+      return { info, nSamples: info.nSamples, nChannels: info.nChannels, samples, timestamps, missingChunks };
     } finally {
       await store.close();
     }

@@ -65,6 +65,11 @@ export interface RecordedStream {
   readonly samples: Float32Array;
   /** One timestamp per sample, in seconds. */
   readonly timestamps: Float64Array;
+  /**
+   * Chunk files of the two arrays that were missing, such as `emg.zarr/c/3/0`; their values read
+   * as the fill value. Empty for an intact session.
+   */
+  readonly missingChunks: readonly string[];
 }
 
 /** A stretch of a session during which one class was cued. */

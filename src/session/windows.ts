@@ -64,7 +64,7 @@ export async function* iterLabeledWindows(
   checkWindowOptions(options);
   for (const path of paths) {
     const session = await openSession(path);
-    const recorded = await session.readStream(options.stream);
+    const recorded = await readIntactStream(session, options.stream, path);
     const { windowSamples, hopSamples } = windowLengths(recorded, options, path);
     for (const trial of session.trials()) {
       const classIndex = mapClass(session, trial.classIndex, options.classNames);
@@ -101,8 +101,8 @@ export async function* iterAlignedWindows(
   checkWindowOptions(options);
   for (const path of paths) {
     const session = await openSession(path);
-    const recorded = await session.readStream(options.stream);
-    const target = await session.readStream(options.target);
+    const recorded = await readIntactStream(session, options.stream, path);
+    const target = await readIntactStream(session, options.target, path);
     const { windowSamples, hopSamples } = windowLengths(recorded, options, path);
     let targetIndex = -1;
     for (let start = 0; start + windowSamples <= recorded.nSamples; start += hopSamples) {
@@ -125,6 +125,22 @@ export async function* iterAlignedWindows(
       };
     }
   }
+}
+
+/**
+ * Reads a stream for training, failing when chunks are missing: their samples would read as the
+ * fill value and teach the model flat zeros.
+ */
+async function readIntactStream(session: Session, name: string, path: string): Promise<RecordedStream> {
+  const recorded = await session.readStream(name);
+  if (recorded.missingChunks.length > 0) {
+    const listed = recorded.missingChunks.slice(0, 3).join(", ");
+    const more = recorded.missingChunks.length > 3 ? ` and ${recorded.missingChunks.length - 3} more` : "";
+    throw new Error(
+      `${path}: stream ${name} is missing chunk files (${listed}${more}), so its windows would hold fill values; leave this session out of training`,
+    );
+  }
+  return recorded;
 }
 
 function checkWindowOptions(options: { windowMs: number; hopMs: number }): void {

@@ -350,6 +350,29 @@ export class SessionWriter extends TypedEmitter<SessionWriterEvents> {
   }
 
   /**
+   * Stops the writer and deletes its session folder, for a recording that failed to start.
+   * Throws when samples or markers were already appended, because those must be kept: call
+   * {@link SessionWriter.close} instead.
+   */
+  async discard(): Promise<void> {
+    const appended = [...this.#tracks.values()].some((track) =>
+      track.kind === "numeric" ? track.data.rowsAppended > 0 : track.events.length > 0,
+    );
+    if (appended) {
+      throw new Error(`the session ${this.folder} already contains data; close it instead of discarding it`);
+    }
+    const discarded = Promise.reject(new Error(`the session ${this.folder} was discarded`));
+    discarded.catch(() => undefined);
+    this.#closing ??= discarded;
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    await this.#queue;
+    await rm(this.folder, { recursive: true, force: true });
+  }
+
+  /**
    * Stops accepting data, writes everything appended before the call, packs the folder into
    * `<root>/<name>.session.zip`, reopens the archive to check that every stream contains what was
    * appended, and only then removes the folder. When writing or checking fails, the folder is
