@@ -26,7 +26,7 @@ export interface RecordingSummary {
   readonly labelCount: number;
 }
 
-/** What {@link Recording.open} needs besides the user's options. */
+/** Settings of {@link Recording.open} that come from the app rather than the user. */
 interface OpenContext {
   readonly appName: string;
   readonly classNames: readonly string[];

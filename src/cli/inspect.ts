@@ -1,6 +1,6 @@
 import { openSession } from "../session/reader.js";
 
-/** What `myogestic inspect` reports about one session. */
+/** Summary of one session, as `myogestic inspect` prints it. */
 export interface SessionSummary {
   name: string;
   path: string;

@@ -63,8 +63,8 @@ export async function importLibemgDataset(dir: string, options: ImportLibemgOpti
   } catch (error) {
     // An import is all or nothing, so a fixed data set can be imported again into the same folder.
     await Promise.all(archives.map((archive) => rm(archive, { force: true })));
-    const kept = archives.length === 0 ? "" : `; the ${archives.length} sessions imported before it were removed`;
-    throw new Error(`${(error as Error).message}${kept}`, { cause: error });
+    const removed = archives.length === 0 ? "" : `; the ${archives.length} sessions imported before it were removed`;
+    throw new Error(`${(error as Error).message}${removed}`, { cause: error });
   }
   return { archives, classNames: dataset.classNames, totalSamples };
 }

@@ -26,7 +26,7 @@ export interface LabeledWindowOptions {
   readonly classes?: readonly number[];
   /**
    * Class names to map each session's labels onto by name, so sessions with differently ordered
-   * class lists agree; labels whose name is not in the list are skipped.
+   * class lists agree. Labels whose name is not in the list are skipped.
    */
   readonly classNames?: readonly string[];
 }
@@ -91,7 +91,7 @@ export async function* iterLabeledWindows(
 
 /**
  * Yields sliding windows of `stream` over each whole session, each paired with the target
- * stream's newest sample at the window's end; windows that end before the first target sample
+ * stream's newest sample at the window's end. Windows that end before the first target sample
  * are skipped.
  */
 export async function* iterAlignedWindows(
