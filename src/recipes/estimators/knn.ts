@@ -77,7 +77,7 @@ export class KNearestNeighbors {
   }
 
   /** Whether {@link fit} or {@link fromModelData} has set the training set. */
-  get isFitted(): boolean {
+  get fitted(): boolean {
     return this.#nFeatures > 0;
   }
 

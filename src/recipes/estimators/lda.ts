@@ -110,7 +110,7 @@ export class LinearDiscriminant {
   }
 
   /** Whether {@link fit} or {@link fromModelData} has set the model. */
-  get isFitted(): boolean {
+  get fitted(): boolean {
     return this.#nFeatures > 0;
   }
 
