@@ -127,13 +127,11 @@ result = {
     expect(accuracy).toBe(reference.accuracy);
     expect(Math.abs(accuracy - 0.9918)).toBeLessThan(0.005);
 
-    // The covariance of these features has a condition number near 3e7, so the two
-    // pseudo-inverses agree to about 1e-9 and the decision values to less than 1e-7.
     let worst = 0;
     reference.test.forEach((row, i) => {
       worst = Math.max(worst, relativeError(lda.decisionFunction(row), reference.decision[i]!));
     });
-    expect(worst).toBeLessThan(1e-7);
+    expect(worst).toBeLessThan(1e-9);
   });
 
   it("gives probabilities as the softmax of decision values", () => {
