@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   extractGroup,
   FEATURE_GROUP_NAMES,
+  FEATURE_GROUPS,
   FEATURE_NAMES,
   hasNonFinite,
   type FeatureGroup,
@@ -235,7 +236,11 @@ const badCases = nonFiniteCases(finiteCases);
 const numpyFinite = runNumpy(finiteCases);
 const numpyBad = runNumpy(badCases);
 
-function compareFeature(name: FeatureName, testCase: NumpyCase, expected: EncodedNumber[] | null): void {
+function compareFeature(
+  name: FeatureName,
+  testCase: NumpyCase,
+  expected: EncodedNumber[] | null,
+): void {
   const window = windowFrom(testCase.channels);
   const call = () => FEATURE_FUNCTIONS[name](window, testCase.options);
   if (expected === null) {
@@ -292,6 +297,18 @@ describe("features of non-finite windows", () => {
       expect(hasNonFinite(windowFrom(testCase.channels))).toBe(false);
     }
   });
+
+  for (const group of FEATURE_GROUP_NAMES) {
+    it(`group ${group} equals its features stacked`, () => {
+      for (const testCase of badCases) {
+        const window = windowFrom(testCase.channels);
+        const expected = FEATURE_GROUPS[group].flatMap((name) =>
+          Array.from(FEATURE_FUNCTIONS[name](window, testCase.options)),
+        );
+        expect(Array.from(extractGroup(group, window, testCase.options))).toEqual(expected);
+      }
+    });
+  }
 
   for (const name of FEATURE_NAMES) {
     it(`${name} keeps non-finite input visible`, () => {

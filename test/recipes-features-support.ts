@@ -87,7 +87,8 @@ export function decodeNumber(value: EncodedNumber): number {
 export function windowOf(channels: readonly (readonly number[])[], float32 = false): Window {
   const nChannels = channels.length;
   const nSamples = channels[0]?.length ?? 0;
-  const data = float32 ? new Float32Array(nChannels * nSamples) : new Float64Array(nChannels * nSamples);
+  const length = nChannels * nSamples;
+  const data = float32 ? new Float32Array(length) : new Float64Array(length);
   channels.forEach((channel, c) => data.set(channel, c * nSamples));
   return { data, nChannels, nSamples };
 }

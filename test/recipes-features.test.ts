@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   extractFeatureRows,
@@ -92,7 +93,8 @@ describe("features against the reference vectors", () => {
   it("MDF is NaN where the reference raises", () => {
     for (const entry of [vectors.features.MDF, ...vectors.with_options]) {
       for (const [w, c] of entry?.raises_for ?? []) {
-        const values = FEATURE_FUNCTIONS.MDF(windows64[w] as (typeof windows64)[0], optionsOf(entry as FeatureEntry));
+        const window = windows64[w] as (typeof windows64)[0];
+        const values = FEATURE_FUNCTIONS.MDF(window, optionsOf(entry as FeatureEntry));
         expect(values[c]).toBeNaN();
       }
     }
@@ -131,6 +133,35 @@ describe("float32 windows", () => {
     });
   }
 
+  it("random float32 windows equal float64 input", () => {
+    const windowArbitrary = fc
+      .record({
+        nChannels: fc.integer({ min: 1, max: 4 }),
+        nSamples: fc.integer({ min: 5, max: 70 }),
+      })
+      .chain(({ nChannels, nSamples }) =>
+        fc.record({
+          nChannels: fc.constant(nChannels),
+          nSamples: fc.constant(nSamples),
+          values: fc.array(fc.float({ min: -1e3, max: 1e3, noNaN: true }), {
+            minLength: nChannels * nSamples,
+            maxLength: nChannels * nSamples,
+          }),
+        }),
+      );
+    fc.assert(
+      fc.property(windowArbitrary, ({ nChannels, nSamples, values }) => {
+        const single = { data: Float32Array.from(values), nChannels, nSamples };
+        const double = { data: Float64Array.from(values), nChannels, nSamples };
+        for (const name of FEATURE_NAMES) {
+          const expected = Array.from(FEATURE_FUNCTIONS[name](double));
+          expect(Array.from(FEATURE_FUNCTIONS[name](single)), name).toEqual(expected);
+        }
+      }),
+      { seed: 7, numRuns: 200 },
+    );
+  });
+
   for (const group of FEATURE_GROUP_NAMES) {
     it(`group ${group} equals float64 input`, () => {
       windows32.forEach((window, w) => {
@@ -167,6 +198,26 @@ describe("feature extraction API", () => {
     ]);
   });
 
+  it("groups equal their features stacked one by one", () => {
+    // HTD and TDPSD run through fused kernels; these must give the single kernels' values.
+    for (const group of FEATURE_GROUP_NAMES) {
+      for (const testWindow of [...windows64, ...windows32]) {
+        const expected = FEATURE_GROUPS[group].flatMap((name) =>
+          Array.from(FEATURE_FUNCTIONS[name](testWindow)),
+        );
+        expect(Array.from(extractGroup(group, testWindow)), group).toEqual(expected);
+      }
+    }
+  });
+
+  it("features out of group order are not fused", () => {
+    const names: FeatureName[] = ["WL", "MAV", "ZC", "SSC", "IRF", "M0"];
+    const expected = names.flatMap((name) => Array.from(FEATURE_FUNCTIONS[name](window)));
+    expect(Array.from(extractFeatures(names, window))).toEqual(expected);
+    const reordered = extractFeatures(["SSC", "MAV", "ZC", "WL"], window);
+    expect(Array.from(reordered.subarray(2, 4))).toEqual(Array.from(FEATURE_FUNCTIONS.MAV(window)));
+  });
+
   it("htd equals the HTD group", () => {
     expect(Array.from(htd(window))).toEqual(Array.from(extractGroup("HTD", window)));
   });
@@ -176,9 +227,11 @@ describe("feature extraction API", () => {
     const featureRows = extractFeatureRows(["MSR", "LD"], windows64);
     expect(groupRows).toHaveLength(windows64.length);
     expect(featureRows).toHaveLength(windows64.length);
-    windows64.forEach((each, w) => {
-      expect(Array.from(groupRows[w] ?? [])).toEqual(Array.from(extractGroup("TDAR", each)));
-      expect(Array.from(featureRows[w] ?? [])).toEqual(Array.from(extractFeatures(["MSR", "LD"], each)));
+    windows64.forEach((testWindow, w) => {
+      expect(Array.from(groupRows[w] ?? [])).toEqual(Array.from(extractGroup("TDAR", testWindow)));
+      expect(Array.from(featureRows[w] ?? [])).toEqual(
+        Array.from(extractFeatures(["MSR", "LD"], testWindow)),
+      );
     });
   });
 
@@ -199,17 +252,25 @@ describe("feature extraction API", () => {
   it("unknown group name is rejected", () => {
     const call = () => extractGroup("HJORTH" as FeatureGroup, window);
     expect(call).toThrow(RangeError);
-    expect(call).toThrow(/Unknown feature group "HJORTH"; valid groups: HTD, LS4, LS9, TDPSD, TDAR/);
+    expect(call).toThrow(/Unknown feature group "HJORTH"; valid groups: HTD, LS4, LS9, TDPSD, TDAR$/);
     expect(() => groupColumnLabels("toString" as FeatureGroup, 2)).toThrow(RangeError);
   });
 
   it("invalid options are rejected", () => {
-    expect(() => FEATURE_FUNCTIONS.AR(window, { arOrder: 0 })).toThrow(/arOrder: expected an integer of at least 1, got 0/);
-    expect(() => FEATURE_FUNCTIONS.AR(window, { arOrder: 2.5 })).toThrow(RangeError);
-    expect(() => FEATURE_FUNCTIONS.MNF(window, { sampleRateHz: 0 })).toThrow(/sampleRateHz/);
-    expect(() => FEATURE_FUNCTIONS.SSC(window, { sscThreshold: Number.NaN })).toThrow(/sscThreshold/);
-    expect(() => FEATURE_FUNCTIONS.WAMP(window, { wampThreshold: "1" as unknown as number })).toThrow(TypeError);
-    expect(() => extractGroup("HTD", window, { arorder: 3 } as FeatureOptions)).toThrow(/Unknown feature option "arorder"/);
+    const cases: [FeatureOptions, ErrorConstructor, RegExp][] = [
+      [{ arOrder: 0 }, RangeError, /arOrder: expected an integer of at least 1, got 0/],
+      [{ arOrder: 2.5 }, RangeError, /arOrder: .* got 2.5/],
+      [{ sampleRateHz: 0 }, RangeError, /sampleRateHz: expected a finite number above 0, got 0/],
+      [{ sampleRateHz: Number.POSITIVE_INFINITY }, RangeError, /sampleRateHz: .* got Infinity/],
+      [{ sscThreshold: Number.NaN }, RangeError, /sscThreshold: expected a number, got NaN/],
+      [{ wampThreshold: "1" as unknown as number }, TypeError, /wampThreshold: expected a number/],
+      [{ arorder: 3 } as FeatureOptions, RangeError, /Unknown feature option "arorder"/],
+    ];
+    for (const [options, errorType, message] of cases) {
+      expect(() => extractGroup("TDAR", window, options)).toThrow(errorType);
+      expect(() => extractGroup("TDAR", window, options)).toThrow(message);
+    }
+    expect(() => FEATURE_FUNCTIONS.MNF(window, { sampleRateHz: -1 })).toThrow(/sampleRateHz/);
   });
 
   it("undefined option keeps its default", () => {
@@ -220,17 +281,21 @@ describe("feature extraction API", () => {
   it("AR order not below window length is rejected", () => {
     const short = windowOf([[1, 2, 3, 4]]);
     expect(Array.from(FEATURE_FUNCTIONS.AR(short, { arOrder: 3 }))).toHaveLength(3);
-    expect(() => FEATURE_FUNCTIONS.AR(short)).toThrow(/AR order 4 needs windows of more than 4 samples, got 4/);
+    expect(() => FEATURE_FUNCTIONS.AR(short)).toThrow(
+      /AR order 4 needs windows of more than 4 samples, got 4/,
+    );
     expect(() => extractGroup("TDAR", short)).toThrow(RangeError);
   });
 
   it("window of the wrong size is rejected", () => {
     const bad = { data: new Float32Array(7), nChannels: 2, nSamples: 4 };
     for (const name of FEATURE_NAMES) {
-      expect(() => FEATURE_FUNCTIONS[name](bad), name).toThrow(/data has 7 values, expected .* = 8/);
+      const call = () => FEATURE_FUNCTIONS[name](bad);
+      expect(call, name).toThrow(/data has 7 values, expected .* = 8/);
     }
-    expect(() => htd({ data: new Float32Array(0), nChannels: -1, nSamples: 0 })).toThrow(/nChannels/);
-    expect(() => htd({ data: new Float32Array(0), nChannels: 0, nSamples: 1.5 })).toThrow(/nSamples/);
+    const noData = new Float32Array(0);
+    expect(() => htd({ data: noData, nChannels: -1, nSamples: 0 })).toThrow(/nChannels/);
+    expect(() => htd({ data: noData, nChannels: 0, nSamples: 1.5 })).toThrow(/nSamples/);
   });
 
   it("window with no channels gives an empty row", () => {
@@ -238,6 +303,16 @@ describe("feature extraction API", () => {
     for (const group of FEATURE_GROUP_NAMES) {
       expect(extractGroup(group, empty)).toHaveLength(0);
     }
+  });
+
+  it("window with no samples gives NaN means and zero counts", () => {
+    const empty = { data: new Float32Array(0), nChannels: 2, nSamples: 0 };
+    expect(Array.from(htd(empty))).toEqual([Number.NaN, Number.NaN, 0, 0, 0, 0, 0, 0]);
+    const expected = FEATURE_GROUPS.HTD.flatMap((name) =>
+      Array.from(FEATURE_FUNCTIONS[name](empty)),
+    );
+    expect(Array.from(htd(empty))).toEqual(expected);
+    expect(() => FEATURE_FUNCTIONS.AR(empty)).toThrow(RangeError);
   });
 
   it("stream windows are accepted", () => {

@@ -92,7 +92,8 @@ export class StandardScaler {
     const scale = this.#fittedScale();
     if (row.length !== mean.length) {
       throw new RangeError(
-        `Invalid row: it has ${row.length} values, but the scaler was fitted on ${mean.length} columns`,
+        `Invalid row: it has ${row.length} values, but the scaler was fitted on ` +
+          `${mean.length} columns`,
       );
     }
     const out = new Float64Array(mean.length);
@@ -119,7 +120,9 @@ export class StandardScaler {
    */
   static fromModelData(data: unknown): StandardScaler {
     if (typeof data !== "object" || data === null) {
-      throw new TypeError(`Invalid standard scaler data: expected an object, got ${describeType(data)}`);
+      throw new TypeError(
+        `Invalid standard scaler data: expected an object, got ${describeType(data)}`,
+      );
     }
     const { kind, mean, scale } = data as Record<string, unknown>;
     if (kind !== "standard-scaler") {
@@ -139,7 +142,9 @@ export class StandardScaler {
       const m = meanValues[j] as number;
       const s = scaleValues[j] as number;
       if (!Number.isFinite(m)) {
-        throw new RangeError(`Invalid standard scaler data: mean[${j}] is ${m}; expected a finite number`);
+        throw new RangeError(
+          `Invalid standard scaler data: mean[${j}] is ${m}; expected a finite number`,
+        );
       }
       if (!Number.isFinite(s) || s <= 0) {
         throw new RangeError(

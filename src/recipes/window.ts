@@ -16,10 +16,14 @@ export interface Window {
 export function validateWindow(window: Window): void {
   const { data, nChannels, nSamples } = window;
   if (!Number.isInteger(nChannels) || nChannels < 0) {
-    throw new RangeError(`Invalid window: nChannels must be a non-negative integer, got ${nChannels}`);
+    throw new RangeError(
+      `Invalid window: nChannels must be a non-negative integer, got ${nChannels}`,
+    );
   }
   if (!Number.isInteger(nSamples) || nSamples < 0) {
-    throw new RangeError(`Invalid window: nSamples must be a non-negative integer, got ${nSamples}`);
+    throw new RangeError(
+      `Invalid window: nSamples must be a non-negative integer, got ${nSamples}`,
+    );
   }
   if (data.length !== nChannels * nSamples) {
     throw new RangeError(

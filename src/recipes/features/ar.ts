@@ -71,7 +71,8 @@ export const arKernel: FeatureKernel = (window, options, out, offset) => {
       }
       const lastBackward = backward[length - 1] as number;
       const firstForward = forward[shift] as number;
-      denominator = (1 - k * k) * denominator - lastBackward * lastBackward - firstForward * firstForward;
+      denominator =
+        (1 - k * k) * denominator - lastBackward * lastBackward - firstForward * firstForward;
       shift++;
       length--;
     }

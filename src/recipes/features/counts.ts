@@ -7,6 +7,14 @@ import { computeFeature, type FeatureKernel } from "./kernel.js";
 // bad window cannot pass for a quiet one. The running `probe` sum is 0 for finite samples and
 // NaN otherwise (x - x), which avoids a branch per sample.
 
+/** Returns 1 for x > 0, -1 for x < 0 and 0 for 0 and NaN. */
+export function signOf(x: number): number {
+  if (x > 0) {
+    return 1;
+  }
+  return x < 0 ? -1 : 0;
+}
+
 export const zcKernel: FeatureKernel = (window, _options, out, offset) => {
   const { data, nChannels, nSamples } = window;
   for (let c = 0; c < nChannels; c++) {
@@ -17,7 +25,7 @@ export const zcKernel: FeatureKernel = (window, _options, out, offset) => {
     for (let i = start; i < start + nSamples; i++) {
       const x = data[i] as number;
       probe += x - x;
-      const sign = x > 0 ? 1 : x < 0 ? -1 : 0;
+      const sign = signOf(x);
       // Only +1 next to -1 multiplies to -1, so an exact zero breaks a crossing.
       if (sign * previousSign === -1) {
         count++;
@@ -41,12 +49,13 @@ export const sscKernel: FeatureKernel = (window, options, out, offset) => {
       const last = data[end - 1] as number;
       probe = first - first + (last - last);
     }
+    let before = data[start] as number;
     for (let i = start + 1; i < end - 1; i++) {
       const x = data[i] as number;
+      const after = data[i + 1] as number;
       probe += x - x;
-      if ((x - (data[i - 1] as number)) * (x - (data[i + 1] as number)) >= threshold) {
-        count++;
-      }
+      count += (x - before) * (x - after) >= threshold ? 1 : 0;
+      before = x;
     }
     out[offset + c] = Number.isNaN(probe) ? Number.NaN : count;
   }
@@ -65,9 +74,7 @@ export const wampKernel: FeatureKernel = (window, options, out, offset) => {
     for (let i = start + 1; i < end; i++) {
       const x = data[i] as number;
       probe += x - x;
-      if (Math.abs(x - previous) > threshold) {
-        count++;
-      }
+      count += Math.abs(x - previous) > threshold ? 1 : 0;
       previous = x;
     }
     out[offset + c] = Number.isNaN(probe) ? Number.NaN : count;
@@ -75,9 +82,9 @@ export const wampKernel: FeatureKernel = (window, options, out, offset) => {
 };
 
 /**
- * Zero crossings: the number of successive pairs whose signs are strictly opposite. There is no
- * threshold, and an exact 0 breaks a crossing (1, 0, -1 counts none), as in LibEMG's code; its
- * documentation page gives a threshold. NaN for a channel with a non-finite sample.
+ * Zero crossings: the number of successive pairs whose signs are strictly opposite. An exact 0
+ * breaks a crossing, so 1, 0, -1 counts none. LibEMG's code has no threshold, although its
+ * documentation page gives one. NaN for a channel with a non-finite sample.
  */
 export function zc(window: Window): Float64Array {
   return computeFeature(zcKernel, window);

@@ -1,5 +1,9 @@
 import { validateWindow, type Window } from "../window.js";
-import { resolveFeatureOptions, type FeatureOptions, type ResolvedFeatureOptions } from "./options.js";
+import {
+  resolveFeatureOptions,
+  type FeatureOptions,
+  type ResolvedFeatureOptions,
+} from "./options.js";
 
 /**
  * Computes one feature of a validated window into `out`, starting at `offset`: one value per

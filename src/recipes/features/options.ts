@@ -8,7 +8,10 @@ export interface FeatureOptions {
    * threshold is in squared signal units. Default 0, which counts ties.
    */
   readonly sscThreshold?: number;
-  /** WAMP counts a difference when |x[i+1] - x[i]| > this threshold, in signal units. Default 2e-3. */
+  /**
+   * WAMP counts a difference when |x[i+1] - x[i]| > this threshold, in signal units.
+   * Default 2e-3.
+   */
   readonly wampThreshold?: number;
   /** Number of AR coefficients per channel, an integer from 1 to nSamples - 1. Default 4. */
   readonly arOrder?: number;
@@ -39,7 +42,8 @@ export function resolveFeatureOptions(options: FeatureOptions | undefined): Reso
   for (const key of Object.keys(options)) {
     if (!Object.hasOwn(FEATURE_DEFAULTS, key)) {
       throw new RangeError(
-        `Unknown feature option "${key}"; valid options: ${Object.keys(FEATURE_DEFAULTS).join(", ")}`,
+        `Unknown feature option "${key}"; valid options: ` +
+          Object.keys(FEATURE_DEFAULTS).join(", "),
       );
     }
   }

@@ -1,10 +1,23 @@
 import { validateWindow, type Window } from "../window.js";
 import { arKernel, validateArOrder } from "./ar.js";
 import { sscKernel, wampKernel, zcKernel } from "./counts.js";
+import { htdKernel } from "./htd-kernel.js";
 import type { FeatureKernel } from "./kernel.js";
-import { resolveFeatureOptions, type FeatureOptions, type ResolvedFeatureOptions } from "./options.js";
+import {
+  resolveFeatureOptions,
+  type FeatureOptions,
+  type ResolvedFeatureOptions,
+} from "./options.js";
 import { mdfKernel, mnfKernel, mnpKernel } from "./spectral.js";
-import { irfKernel, m0Kernel, m2Kernel, m4Kernel, sparsiKernel, wlfKernel } from "./tdpsd.js";
+import {
+  irfKernel,
+  m0Kernel,
+  m2Kernel,
+  m4Kernel,
+  sparsiKernel,
+  tdpsdGroupKernel,
+  wlfKernel,
+} from "./tdpsd.js";
 import {
   dasdvKernel,
   iavKernel,
@@ -94,28 +107,65 @@ const KERNELS: ReadonlyMap<string, FeatureKernel> = new Map<FeatureName, Feature
   ["MNP", mnpKernel],
 ]);
 
+/** One kernel call of a plan and the features it writes. */
+interface PlanStep {
+  readonly kernel: FeatureKernel;
+  readonly names: readonly FeatureName[];
+}
+
+/**
+ * Runs of features that one kernel computes together, faster than one by one and with the same
+ * values. A run is used wherever its names appear consecutively in a list.
+ */
+const FUSED_RUNS: readonly PlanStep[] = [
+  { names: FEATURE_GROUPS.HTD, kernel: htdKernel },
+  { names: FEATURE_GROUPS.TDPSD, kernel: tdpsdGroupKernel },
+];
+
 /** A validated list of features, ready to run on many windows. */
 interface FeaturePlan {
   readonly names: readonly FeatureName[];
-  readonly kernels: readonly FeatureKernel[];
+  readonly steps: readonly PlanStep[];
   readonly options: ResolvedFeatureOptions;
 }
 
+function startsRun(
+  names: readonly FeatureName[],
+  at: number,
+  run: readonly FeatureName[],
+): boolean {
+  return run.every((name, i) => names[at + i] === name);
+}
+
 function planFeatures(names: readonly string[], options: FeatureOptions | undefined): FeaturePlan {
-  const kernels: FeatureKernel[] = [];
   const seen = new Set<string>();
   for (const name of names) {
-    const kernel = KERNELS.get(name);
-    if (kernel === undefined) {
-      throw new RangeError(`Unknown feature "${name}"; valid features: ${FEATURE_NAMES.join(", ")}`);
+    if (!KERNELS.has(name)) {
+      throw new RangeError(
+        `Unknown feature "${name}"; valid features: ${FEATURE_NAMES.join(", ")}`,
+      );
     }
     if (seen.has(name)) {
       throw new RangeError(`Feature "${name}" is listed twice; list each feature once`);
     }
     seen.add(name);
-    kernels.push(kernel);
   }
-  return { names: names as readonly FeatureName[], kernels, options: resolveFeatureOptions(options) };
+
+  const featureNames = names as readonly FeatureName[];
+  const steps: PlanStep[] = [];
+  let at = 0;
+  while (at < featureNames.length) {
+    const run = FUSED_RUNS.find((candidate) => startsRun(featureNames, at, candidate.names));
+    if (run !== undefined) {
+      steps.push(run);
+      at += run.names.length;
+    } else {
+      const name = featureNames[at] as FeatureName;
+      steps.push({ kernel: KERNELS.get(name) as FeatureKernel, names: [name] });
+      at++;
+    }
+  }
+  return { names: featureNames, steps, options: resolveFeatureOptions(options) };
 }
 
 function groupFeatures(group: string): readonly FeatureName[] {
@@ -128,26 +178,33 @@ function groupFeatures(group: string): readonly FeatureName[] {
 }
 
 /** Returns the number of values that feature `name` gives for `nChannels` channels. */
-function featureWidth(name: FeatureName, nChannels: number, options: ResolvedFeatureOptions): number {
+function featureWidth(
+  name: FeatureName,
+  nChannels: number,
+  options: ResolvedFeatureOptions,
+): number {
   return name === "AR" ? nChannels * options.arOrder : nChannels;
 }
 
 function runPlan(plan: FeaturePlan, window: Window): Float64Array {
   validateWindow(window);
-  const { names, kernels, options } = plan;
+  const { names, steps, options } = plan;
+  const nChannels = window.nChannels;
   let width = 0;
   for (const name of names) {
     if (name === "AR") {
       validateArOrder(options.arOrder, window.nSamples);
     }
-    width += featureWidth(name, window.nChannels, options);
+    width += featureWidth(name, nChannels, options);
   }
 
   const out = new Float64Array(width);
   let offset = 0;
-  for (let f = 0; f < kernels.length; f++) {
-    (kernels[f] as FeatureKernel)(window, options, out, offset);
-    offset += featureWidth(names[f] as FeatureName, window.nChannels, options);
+  for (const step of steps) {
+    step.kernel(window, options, out, offset);
+    for (const name of step.names) {
+      offset += featureWidth(name, nChannels, options);
+    }
   }
   return out;
 }

@@ -106,7 +106,7 @@ export function mnf(window: Window, options?: FeatureOptions): Float64Array {
 
 /**
  * Median frequency in Hz: the frequency of the first bin k whose cumulative power
- * P[0] + … + P[k] is strictly greater than half the total, that is
+ * P[0] + … + P[k] is strictly greater than half the total. That is
  * (sampleRateHz / 2) × k / (nFft / 2), with no interpolation between bins. `sampleRateHz`
  * defaults to 1000, as LibEMG's MDF_fs.
  *

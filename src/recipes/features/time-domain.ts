@@ -67,8 +67,11 @@ export const wlKernel: FeatureKernel = (window, _options, out, offset) => {
   for (let c = 0; c < nChannels; c++) {
     const start = c * nSamples;
     let sum = 0;
+    let previous = data[start] as number;
     for (let i = start + 1; i < start + nSamples; i++) {
-      sum += Math.abs((data[i] as number) - (data[i - 1] as number));
+      const x = data[i] as number;
+      sum += Math.abs(x - previous);
+      previous = x;
     }
     out[offset + c] = sum;
   }
@@ -80,9 +83,12 @@ export const dasdvKernel: FeatureKernel = (window, _options, out, offset) => {
   for (let c = 0; c < nChannels; c++) {
     const start = c * nSamples;
     let sum = 0;
+    let previous = data[start] as number;
     for (let i = start + 1; i < start + nSamples; i++) {
-      const difference = (data[i] as number) - (data[i - 1] as number);
+      const x = data[i] as number;
+      const difference = x - previous;
       sum += difference * difference;
+      previous = x;
     }
     out[offset + c] = Math.sqrt(sum / nDifferences);
   }
