@@ -55,7 +55,7 @@ function fittedLda(): LinearDiscriminant {
   return new LinearDiscriminant().fit(TRAIN_ROWS, TRAIN_LABELS);
 }
 
-/** The bytes of a typed array's view, for bit-exact comparison. */
+/** Returns the bytes of a typed array's view, for bit-exact comparison. */
 function bytesOf(view: ArrayBufferView): number[] {
   return Array.from(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
 }
@@ -372,7 +372,7 @@ describe("loadModelFile", () => {
     ["an unknown tag", [0x7f], /unknown value tag 127/],
     ["invalid UTF-8", [5, ...u32(1), 0xff], /the string at model at byte \d+ is not valid UTF-8/],
     ["an unknown array type", [8, 42, ...u32(0)], /unknown typed array element type 42/],
-    ["a mismatched kind", craft.array([]), /the header says kind "object", but the model is "array"/],
+    ["a mismatched kind", craft.array([]), /the header records kind "object", but the model is "array"/],
   ])("rejects %s", async (_, model, message) => {
     expect(await modelFileErrorOf(() => decodeModel(craftFile([...craft.header("object"), ...model]), "bad"))).toMatch(message);
   });

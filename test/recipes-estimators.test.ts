@@ -9,7 +9,7 @@ const DATA_FOLDER = "/work/shared/data/one-subject-myo";
 
 /**
  * Runs a Python snippet with numpy as `np` and the reference LDA module's functions imported.
- * The snippet reads `data` (the JSON form of `input`) and assigns its answer to `result`.
+ * The snippet reads `data` (the JSON form of `input`) and assigns its output to `result`.
  * Finite float64 values cross exactly, because both sides print the shortest round-trip form.
  */
 function runNumpy<T>(snippet: string, input: unknown = null): T {

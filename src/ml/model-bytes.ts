@@ -1,8 +1,8 @@
 import { endianness } from "node:os";
 
 /**
- * A fault found in the bytes of a model. The file layer adds the file name, and advice unless
- * `includesAdvice` says the message already tells the reader what to do.
+ * A fault found in the bytes of a model. The file layer adds the file name, and adds advice
+ * unless `includesAdvice` is true because the message already tells the reader what to do.
  */
 export class ModelFormatError extends Error {
   override name = "ModelFormatError";
@@ -85,12 +85,12 @@ export class ByteWriter {
     this.#view.setUint32(offset, value, true);
   }
 
-  /** The bytes written so far, as a view (no copy). */
+  /** Returns the bytes written so far as a view, without copying. */
   view(): Uint8Array {
     return this.#bytes.subarray(0, this.#length);
   }
 
-  /** A copy of the bytes written, in an ArrayBuffer of its own (so it can be transferred). */
+  /** Returns a copy of the bytes written, in an ArrayBuffer of its own so that it can be transferred. */
   finish(): Uint8Array {
     return this.#bytes.slice(0, this.#length);
   }

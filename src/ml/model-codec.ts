@@ -66,7 +66,7 @@ function formatPath(root: string, segments: readonly PathSegment[]): string {
   return text;
 }
 
-/** The kind recorded in the header for a model value: its registered kind or its type. */
+/** Returns the kind that the header records for a model value: its registered kind or its type. */
 export function describeModelKind(value: unknown): string {
   if (value === null) {
     return "null";
@@ -331,7 +331,13 @@ export class ValueDecoder {
     }
     this.#depth++;
     try {
-      return tag === TAG_ARRAY ? this.#readArray() : tag === TAG_OBJECT ? this.#readObject() : this.#readModel();
+      if (tag === TAG_ARRAY) {
+        return this.#readArray();
+      }
+      if (tag === TAG_OBJECT) {
+        return this.#readObject();
+      }
+      return this.#readModel();
     } finally {
       this.#depth--;
     }

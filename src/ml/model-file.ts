@@ -31,11 +31,12 @@ export { MAX_MODEL_DEPTH } from "./model-codec.js";
 let temporaryCounter = 0;
 
 /**
- * Saves `model` as a model file at `path` and returns `path`. Parent folders are created. The
- * bytes go to a temporary file in the same folder, which is flushed to disk (fsync) and renamed
- * onto `path`, so a reader sees the old file or the whole new one, even after a power cut
- * (the folder is synced too, except on Windows). Throws a TypeError naming the path inside the
- * value (e.g. `model.layers[2].fn`) for anything that is not data; nothing is written then.
+ * Saves `model` as a model file at `path` and returns `path`, creating parent folders. The bytes
+ * go to a temporary file in the same folder, which is flushed to disk (fsync) and renamed onto
+ * `path`. A reader therefore sees the old file or the whole new one, even after a power cut,
+ * because the folder is synced too (except on Windows, which cannot open a folder for that).
+ * Throws a TypeError naming the path inside the value (e.g. `model.layers[2].fn`) for anything
+ * that is not data, and then writes nothing.
  */
 export async function saveModelFile(model: unknown, path: string, options: ModelEncodeOptions = {}): Promise<string> {
   let bytes: Uint8Array;

@@ -44,7 +44,7 @@ export class ModelFileError extends Error {
 
 /** Options of {@link encodeModel} and `saveModelFile`. */
 export interface ModelEncodeOptions {
-  /** What the model was trained on, stored in the header so loading can compare it with the live setup. */
+  /** The training setup, stored in the header so that loading can compare it with the live setup. */
   readonly trainedOn?: TrainedOn;
 }
 
@@ -64,7 +64,7 @@ export interface ModelFileInfo {
   readonly version: number;
   /** The model's registered kind (`lda`, `knn`, ...), or its type (`object`, `array`, `Float64Array`, ...). */
   readonly kind: string;
-  /** What the model was trained on, when saving recorded it. */
+  /** The training setup, when the file records one. */
   readonly trainedOn: TrainedOn | undefined;
 }
 
@@ -223,7 +223,7 @@ export function decodeModel(bytes: Uint8Array, source: string, options: ModelDec
   }
   const kind = describeModelKind(model);
   if (kind !== info.kind) {
-    throw new ModelFileError(source, `the file is corrupted: the header says kind "${info.kind}", but the model is "${kind}"; ${SAVE_AGAIN}`);
+    throw new ModelFileError(source, `the file is corrupted: the header records kind "${info.kind}", but the model is "${kind}"; ${SAVE_AGAIN}`);
   }
   return model;
 }

@@ -1,4 +1,4 @@
-/** What a model was trained on, stored in the model file's header. */
+/** The training setup of a model, stored in the model file's header. */
 export interface TrainedOn {
   /** Name of the stream whose windows the model reads. */
   readonly streamName: string;

@@ -69,7 +69,7 @@ function rowLength(row: ArrayLike<number> | undefined, index: number, owner: str
 }
 
 /**
- * Checks that `labels` holds one integer per row, each in the Int32 range, and finds the sorted
+ * Checks that `labels` contains one integer per row, each in the Int32 range, and finds the sorted
  * unique classes. `owner` starts each error message.
  */
 export function toClassLabels(labels: ArrayLike<number>, nRows: number, owner: string): ClassLabels {
