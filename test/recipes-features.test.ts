@@ -199,7 +199,7 @@ describe("feature extraction API", () => {
   });
 
   it("groups equal their features stacked one by one", () => {
-    // HTD and TDPSD run through fused kernels; these must give the single kernels' values.
+    // HTD and TDPSD run through fused kernels, which must give the single kernels' values.
     for (const group of FEATURE_GROUP_NAMES) {
       for (const testWindow of [...windows64, ...windows32]) {
         const expected = FEATURE_GROUPS[group].flatMap((name) =>

@@ -27,9 +27,7 @@ export const zcKernel: FeatureKernel = (window, _options, out, offset) => {
       probe += x - x;
       const sign = signOf(x);
       // Only +1 next to -1 multiplies to -1, so an exact zero breaks a crossing.
-      if (sign * previousSign === -1) {
-        count++;
-      }
+      count += sign * previousSign === -1 ? 1 : 0;
       previousSign = sign;
     }
     out[offset + c] = Number.isNaN(probe) ? Number.NaN : count;

@@ -177,6 +177,22 @@ function groupFeatures(group: string): readonly FeatureName[] {
   return FEATURE_GROUPS[group as FeatureGroup];
 }
 
+// Plans of the groups with default options, built on first use. The live loop extracts the same
+// group from every window, so it need not check names and options again each time.
+const defaultGroupPlans = new Map<string, FeaturePlan>();
+
+function groupPlan(group: string, options: FeatureOptions | undefined): FeaturePlan {
+  if (options !== undefined) {
+    return planFeatures(groupFeatures(group), options);
+  }
+  let plan = defaultGroupPlans.get(group);
+  if (plan === undefined) {
+    plan = planFeatures(groupFeatures(group), undefined);
+    defaultGroupPlans.set(group, plan);
+  }
+  return plan;
+}
+
 /** Returns the number of values that feature `name` gives for `nChannels` channels. */
 function featureWidth(
   name: FeatureName,
@@ -229,7 +245,7 @@ export function extractGroup(
   window: Window,
   options?: FeatureOptions,
 ): Float64Array {
-  return runPlan(planFeatures(groupFeatures(group), options), window);
+  return runPlan(groupPlan(group, options), window);
 }
 
 /** Computes the named features of each window: one row per window, as {@link extractFeatures}. */
@@ -252,7 +268,12 @@ export function extractGroupRows(
   windows: Iterable<Window>,
   options?: FeatureOptions,
 ): Float64Array[] {
-  return extractFeatureRows(groupFeatures(group), windows, options);
+  const plan = groupPlan(group, options);
+  const rows: Float64Array[] = [];
+  for (const window of windows) {
+    rows.push(runPlan(plan, window));
+  }
+  return rows;
 }
 
 /** Hudgins' time-domain features (MAV, ZC, SSC, WL) of one window, stacked feature-major. */

@@ -5,7 +5,8 @@ import { computeFeature, type FeatureKernel } from "./kernel.js";
 //
 // Each feature computes one descriptor d twice, on the channel x and on log(x² + 2^-52), and
 // returns the orientation between the two: -2 d_log d_raw / (d_log² + d_raw²). The result lies in
-// [-1, 1], and it is NaN when either descriptor is infinite or NaN, or both are 0.
+// [-1, 1], and it is NaN when either descriptor is infinite or NaN, or both are 0. A channel
+// with a NaN or infinite sample therefore gives NaN, as in numpy.
 //
 // The moments behind the descriptors, over N samples with first and second differences d1 and
 // d2, each passed through the power transform m -> m^0.1 / 0.1:
