@@ -245,6 +245,8 @@ describe("saveModelFile", () => {
     ["a sparse array", { list: [1, , 3] }, "model.list: an array with extra properties or empty slots"],
     ["a __proto__ key", JSON.parse('{"a": {"__proto__": {"x": 1}}}') as unknown, 'model.a.__proto__: the key "__proto__" is not allowed'],
     ["a constructor key", { a: { constructor: 1 } }, 'model.a.constructor: the key "constructor" is not allowed'],
+    ["an unpaired surrogate", { name: "bad \uD800 text" }, "model.name: a string with an unpaired UTF-16 surrogate"],
+    ["an unpaired surrogate key", { "\uDC00": 1 }, 'model["\\udc00"]: a key with an unpaired UTF-16 surrogate'],
     ["an odd key", { "my key": new Map() }, 'model["my key"]: a Map cannot be stored'],
   ])("rejects %s naming its path", async (_, value, message) => {
     const path = join(folder, "rejected", "model.bin");

@@ -17,6 +17,9 @@ const TAG_MODEL = 9; // kind string, the model data value
 /** Deepest nesting of arrays, objects and models that is saved or loaded. */
 export const MAX_MODEL_DEPTH = 256;
 
+/** Matches a UTF-16 surrogate without its pair, which UTF-8 cannot represent. */
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** Keys that could change an object's prototype when assigned; they are rejected on save and load. */
 const RESERVED_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
@@ -47,7 +50,9 @@ const TYPED_ARRAY_TYPES: readonly TypedArrayType[] = [
   BigInt64Array,
   BigUint64Array,
 ];
-const TYPED_ARRAY_CODE = new Map<object, number>(TYPED_ARRAY_TYPES.map((type, code) => [type.prototype, code + 1]));
+const TYPED_ARRAY_CODE = new Map<object, number>(
+  TYPED_ARRAY_TYPES.map((type, code) => [type.prototype, code + 1]),
+);
 
 type PathSegment = string | number;
 
@@ -117,6 +122,7 @@ export class ValueEncoder {
         writer.f64(value);
         return;
       case "string":
+        this.#checkString(value, "a string");
         writer.u8(TAG_STRING);
         writer.string(value);
         return;
@@ -139,7 +145,9 @@ export class ValueEncoder {
 
   #writeObject(value: object): void {
     if (this.#ancestors.has(value)) {
-      throw new TypeError(`${this.#pathText()}: a circular reference cannot be stored in a model file; break the cycle`);
+      throw new TypeError(
+        `${this.#pathText()}: a circular reference cannot be stored in a model file; break the cycle`,
+      );
     }
     if (this.#ancestors.size >= MAX_MODEL_DEPTH) {
       throw new TypeError(`${this.#pathText()}: the value is nested more than ${MAX_MODEL_DEPTH} levels deep`);
@@ -208,6 +216,7 @@ export class ValueEncoder {
           `${this.#pathText()}: the key "${key}" is not allowed in a model file, because assigning it can change an object's prototype; rename it`,
         );
       }
+      this.#checkString(key, "a key");
       writer.string(key);
       this.write(this.#ownDataValue(value, key));
       this.#path.pop();
@@ -247,6 +256,16 @@ export class ValueEncoder {
     this.write(data);
   }
 
+  /** Rejects a string that UTF-8 would change, so that every saved string loads back equal. */
+  #checkString(value: string, what: string): void {
+    if (UNPAIRED_SURROGATE.test(value)) {
+      throw this.#unsupported(
+        `${what} with an unpaired UTF-16 surrogate`,
+        "model files store strings as UTF-8, which cannot represent it",
+      );
+    }
+  }
+
   #unsupported(what: string, advice: string): TypeError {
     return new TypeError(`${this.#pathText()}: ${what} cannot be stored in a model file; ${advice}`);
   }
@@ -267,7 +286,10 @@ function describeInstance(value: object): string {
     return "an ArrayBuffer";
   }
   const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === "string" && name !== "" ? `an instance of class ${name}` : "an object with a custom prototype";
+  if (typeof name === "string" && name !== "") {
+    return `an instance of class ${name}`;
+  }
+  return "an object with a custom prototype";
 }
 
 function adviceForInstance(value: object): string {
@@ -277,7 +299,8 @@ function adviceForInstance(value: object): string {
   if (value instanceof ArrayBuffer) {
     return "wrap it in a Uint8Array";
   }
-  return `store its data as plain objects and typed arrays, or register the class with registerModelKind (registered kinds: ${modelKindNames().join(", ")})`;
+  const kinds = modelKindNames().join(", ");
+  return `store its data as plain objects and typed arrays, or register the class with registerModelKind (registered kinds: ${kinds})`;
 }
 
 /**
@@ -372,7 +395,13 @@ export class ValueDecoder {
       if (Object.hasOwn(object, key)) {
         throw this.#fault(`the key "${key}" appears twice`);
       }
-      Object.defineProperty(object, key, { value: this.read(), enumerable: true, writable: true, configurable: true });
+      // defineProperty creates a data property and never calls a setter.
+      Object.defineProperty(object, key, {
+        value: this.read(),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       this.#path.pop();
     }
     return object;
@@ -387,7 +416,8 @@ export class ValueDecoder {
     }
     const count = reader.u32(`the length of the ${type.name} at ${this.#pathText()}`);
     const byteLength = count * type.BYTES_PER_ELEMENT;
-    const buffer = reader.copy(byteLength, `the ${count} elements (${byteLength} bytes) of the ${type.name} at ${this.#pathText()}`);
+    const what = `the ${count} elements (${byteLength} bytes) of the ${type.name} at ${this.#pathText()}`;
+    const buffer = reader.copy(byteLength, what);
     return new type(buffer);
   }
 
@@ -405,7 +435,8 @@ export class ValueDecoder {
       return registered.fromModelData(data);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      throw this.#fault(message.startsWith(`${kind} model data`) ? message : `invalid ${kind} model data: ${message}`);
+      const problem = message.startsWith(`${kind} model data`) ? message : `invalid ${kind} model data: ${message}`;
+      throw this.#fault(problem);
     }
   }
 

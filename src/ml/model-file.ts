@@ -38,7 +38,11 @@ let temporaryCounter = 0;
  * Throws a TypeError naming the path inside the value (e.g. `model.layers[2].fn`) for anything
  * that is not data, and then writes nothing.
  */
-export async function saveModelFile(model: unknown, path: string, options: ModelEncodeOptions = {}): Promise<string> {
+export async function saveModelFile(
+  model: unknown,
+  path: string,
+  options: ModelEncodeOptions = {},
+): Promise<string> {
   let bytes: Uint8Array;
   try {
     bytes = encodeModel(model, options);

@@ -157,7 +157,8 @@ function openModelBytes(bytes: Uint8Array, source: string): { info: ModelFileInf
   }
   const payloadLength = checkPreamble(bytes.subarray(0, MODEL_FILE_PREAMBLE_BYTES), bytes.length, source);
   const payloadEnd = MODEL_FILE_PREAMBLE_BYTES + payloadLength;
-  const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(payloadEnd, true);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const stored = view.getUint32(payloadEnd, true);
   const computed = crc32(bytes.subarray(0, payloadEnd));
   if (stored !== computed) {
     throw new ModelFileError(
@@ -167,7 +168,7 @@ function openModelBytes(bytes: Uint8Array, source: string): { info: ModelFileInf
   }
 
   const reader = new ByteReader(bytes, MODEL_FILE_PREAMBLE_BYTES, payloadEnd);
-  const version = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
+  const version = view.getUint32(8, true);
   const header = decodeOrThrow(source, () => new ValueDecoder(reader, "header").read());
   const headerProblem = findHeaderProblem(header);
   if (headerProblem !== undefined) {
@@ -219,11 +220,17 @@ export function decodeModel(bytes: Uint8Array, source: string, options: ModelDec
 
   const model = decodeOrThrow(source, () => new ValueDecoder(reader, "model").read());
   if (reader.remaining !== 0) {
-    throw new ModelFileError(source, `the file is corrupted: ${reader.remaining} bytes follow the model; ${SAVE_AGAIN}`);
+    throw new ModelFileError(
+      source,
+      `the file is corrupted: ${reader.remaining} bytes follow the model; ${SAVE_AGAIN}`,
+    );
   }
   const kind = describeModelKind(model);
   if (kind !== info.kind) {
-    throw new ModelFileError(source, `the file is corrupted: the header records kind "${info.kind}", but the model is "${kind}"; ${SAVE_AGAIN}`);
+    throw new ModelFileError(
+      source,
+      `the file is corrupted: the header records kind "${info.kind}", but the model is "${kind}"; ${SAVE_AGAIN}`,
+    );
   }
   return model;
 }

@@ -32,7 +32,9 @@ export function registerModelKind<T extends object>(entry: ModelKind<T>): void {
     );
   }
   if (typeof entry.type !== "function" || typeof entry.fromModelData !== "function") {
-    throw new TypeError(`registerModelKind: the "${entry.kind}" entry needs a class as type and a fromModelData function`);
+    throw new TypeError(
+      `registerModelKind: the "${entry.kind}" entry needs a class as type and a fromModelData function`,
+    );
   }
   const existing = byKind.get(entry.kind);
   if (existing !== undefined) {
@@ -45,9 +47,14 @@ export function registerModelKind<T extends object>(entry: ModelKind<T>): void {
   }
   const prototype = entry.type.prototype as object;
   if (byPrototype.has(prototype)) {
-    throw new TypeError(`registerModelKind: class ${entry.type.name} is already registered as "${byPrototype.get(prototype)?.kind}"`);
+    const taken = byPrototype.get(prototype)?.kind;
+    throw new TypeError(`registerModelKind: class ${entry.type.name} is already registered as "${taken}"`);
   }
-  const stored: ModelKind = { kind: entry.kind, type: entry.type, fromModelData: (data) => entry.fromModelData(data) };
+  const stored: ModelKind = {
+    kind: entry.kind,
+    type: entry.type,
+    fromModelData: (data) => entry.fromModelData(data),
+  };
   byKind.set(entry.kind, stored);
   byPrototype.set(prototype, stored);
 }
@@ -67,6 +74,18 @@ export function modelKindNames(): string[] {
   return [...byKind.keys()].sort();
 }
 
-registerModelKind({ kind: "lda", type: LinearDiscriminant, fromModelData: LinearDiscriminant.fromModelData });
-registerModelKind({ kind: "knn", type: KNearestNeighbors, fromModelData: KNearestNeighbors.fromModelData });
-registerModelKind({ kind: "standard-scaler", type: StandardScaler, fromModelData: StandardScaler.fromModelData });
+registerModelKind({
+  kind: "lda",
+  type: LinearDiscriminant,
+  fromModelData: LinearDiscriminant.fromModelData,
+});
+registerModelKind({
+  kind: "knn",
+  type: KNearestNeighbors,
+  fromModelData: KNearestNeighbors.fromModelData,
+});
+registerModelKind({
+  kind: "standard-scaler",
+  type: StandardScaler,
+  fromModelData: StandardScaler.fromModelData,
+});
