@@ -402,7 +402,7 @@ describe("KNearestNeighbors", () => {
     const good = new KNearestNeighbors({ k: 2 }).fit([[0, 0], [1, 1], [2, 2]], [0, 1, 1]).toModelData();
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ ...good, kind: "lda" }, /kind must be "knn"/],
-      [{ ...good, k: 4 }, /k is 4, but labels holds only 3 rows/],
+      [{ ...good, k: 4 }, /k is 4, but labels has only 3 rows/],
       [{ ...good, k: -1 }, /k must be an integer at least 1, got -1/],
       [{ ...good, rows: new Float64Array(5) }, /rows must have 6 \(3 rows × 2 features\) elements, got 5/],
       [{ ...good, labels: Int32Array.from([0, 1, 7]) }, /labels\[2\] is 7, which is not one of the classes 0, 1/],

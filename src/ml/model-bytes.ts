@@ -2,7 +2,7 @@ import { endianness } from "node:os";
 
 /**
  * A fault found in the bytes of a model. The file layer adds the file name, and adds advice
- * unless `includesAdvice` is true because the message already tells the reader what to do.
+ * unless `includesAdvice` is true because the message already includes the next step.
  */
 export class ModelFormatError extends Error {
   override name = "ModelFormatError";
@@ -131,54 +131,54 @@ export class ByteReader {
     return this.end - this.offset;
   }
 
-  /** Throws unless `count` bytes remain; `what` names them in the message. */
-  need(count: number, what: string): void {
+  /** Throws unless `count` bytes remain; `description` names those bytes in the message. */
+  need(count: number, description: string): void {
     if (count > this.remaining) {
       throw new ModelFormatError(
-        `${what} needs ${count} bytes at byte ${this.offset}, but only ${this.remaining} remain`,
+        `${description} needs ${count} bytes at byte ${this.offset}, but only ${this.remaining} remain`,
       );
     }
   }
 
-  u8(what: string): number {
-    this.need(1, what);
+  u8(description: string): number {
+    this.need(1, description);
     const value = this.bytes[this.offset]!;
     this.offset += 1;
     return value;
   }
 
-  u32(what: string): number {
-    this.need(4, what);
+  u32(description: string): number {
+    this.need(4, description);
     const value = this.#view.getUint32(this.offset, true);
     this.offset += 4;
     return value;
   }
 
-  f64(what: string): number {
-    this.need(8, what);
+  f64(description: string): number {
+    this.need(8, description);
     const value = this.#view.getFloat64(this.offset, true);
     this.offset += 8;
     return value;
   }
 
   /** Copies `count` bytes into a new ArrayBuffer of their own. */
-  copy(count: number, what: string): ArrayBuffer {
-    this.need(count, what);
+  copy(count: number, description: string): ArrayBuffer {
+    this.need(count, description);
     const copy = this.bytes.slice(this.offset, this.offset + count);
     this.offset += count;
     return copy.buffer;
   }
 
   /** Reads a string written by {@link ByteWriter.string}; invalid UTF-8 is an error. */
-  string(what: string): string {
-    const length = this.u32(what);
-    this.need(length, what);
+  string(description: string): string {
+    const length = this.u32(description);
+    this.need(length, description);
     const start = this.offset;
     this.offset += length;
     try {
       return ByteReader.#decoder.decode(this.bytes.subarray(start, start + length));
     } catch {
-      throw new ModelFormatError(`${what} at byte ${start} is not valid UTF-8`);
+      throw new ModelFormatError(`${description} at byte ${start} is not valid UTF-8`);
     }
   }
 }

@@ -257,17 +257,17 @@ export class ValueEncoder {
   }
 
   /** Rejects a string that UTF-8 would change, so that every saved string loads back equal. */
-  #checkString(value: string, what: string): void {
+  #checkString(value: string, description: string): void {
     if (UNPAIRED_SURROGATE.test(value)) {
       throw this.#unsupported(
-        `${what} with an unpaired UTF-16 surrogate`,
+        `${description} with an unpaired UTF-16 surrogate`,
         "model files store strings as UTF-8, which cannot represent it",
       );
     }
   }
 
-  #unsupported(what: string, advice: string): TypeError {
-    return new TypeError(`${this.#pathText()}: ${what} cannot be stored in a model file; ${advice}`);
+  #unsupported(description: string, advice: string): TypeError {
+    return new TypeError(`${this.#pathText()}: ${description} cannot be stored in a model file; ${advice}`);
   }
 
   #pathText(): string {
@@ -416,8 +416,8 @@ export class ValueDecoder {
     }
     const count = reader.u32(`the length of the ${type.name} at ${this.#pathText()}`);
     const byteLength = count * type.BYTES_PER_ELEMENT;
-    const what = `the ${count} elements (${byteLength} bytes) of the ${type.name} at ${this.#pathText()}`;
-    const buffer = reader.copy(byteLength, what);
+    const description = `the ${count} elements (${byteLength} bytes) of the ${type.name} at ${this.#pathText()}`;
+    const buffer = reader.copy(byteLength, description);
     return new type(buffer);
   }
 

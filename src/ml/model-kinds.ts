@@ -47,8 +47,8 @@ export function registerModelKind<T extends object>(entry: ModelKind<T>): void {
   }
   const prototype = entry.type.prototype as object;
   if (byPrototype.has(prototype)) {
-    const taken = byPrototype.get(prototype)?.kind;
-    throw new TypeError(`registerModelKind: class ${entry.type.name} is already registered as "${taken}"`);
+    const registeredKind = byPrototype.get(prototype)?.kind;
+    throw new TypeError(`registerModelKind: class ${entry.type.name} is already registered as "${registeredKind}"`);
   }
   const stored: ModelKind = {
     kind: entry.kind,

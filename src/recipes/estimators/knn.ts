@@ -177,7 +177,7 @@ export class KNearestNeighbors {
     const nRows = labels.length;
     const k = expectInteger(record, "knn", "k", 1);
     if (nRows < k) {
-      throw new RangeError(`knn model data: k is ${k}, but labels holds only ${nRows} rows`);
+      throw new RangeError(`knn model data: k is ${k}, but labels has only ${nRows} rows`);
     }
     const rows = expectFiniteFloat64Array(record, "knn", "rows", nRows * nFeatures, `${nRows} rows × ${nFeatures} features`);
 

@@ -311,7 +311,7 @@ function classMeans(values: Float64Array, classIndex: Int32Array, counts: Float6
   return means;
 }
 
-/** The covariance of the rows about their class means, divided by `nRows - nClasses`. */
+/** Computes the covariance of the rows about their class means, divided by `nRows - nClasses`. */
 function pooledCovariance(
   values: Float64Array,
   classIndex: Int32Array,
