@@ -1,0 +1,319 @@
+import type { App } from "../app/app.js";
+import { errorMessage } from "../core/errors.js";
+import { TypedEmitter } from "../core/events.js";
+import type { TransitionResult } from "../core/state.js";
+import type { TrainingData } from "../session/training-data.js";
+import type { StreamWindow } from "../stream/stream-types.js";
+import { FixedRateLoop, type LoopStats } from "./loop.js";
+import {
+  PIPELINE_DEFAULTS,
+  PipelineState,
+  type ExtractFn,
+  type LoadModelFn,
+  type PipelineEvents,
+  type PipelineOptions,
+  type PredictFn,
+  type SaveModelFn,
+  type TrainContext,
+  type TrainFn,
+  type TrainModule,
+} from "./pipeline-types.js";
+import { runTrainModule } from "./train-runner.js";
+
+/** Lines `trainLog` keeps; older lines are dropped. */
+export const TRAIN_LOG_CAPACITY = 5000;
+
+/**
+ * The ML lifecycle of an app: extract, train and predict callbacks, the model, the predict loop
+ * and the `training` and `predicting` states.
+ *
+ * The constructor opens the two states on the app and registers the predict loop on its hook
+ * lists: the loop starts with `beforeRun` and stops with `cleanup`. The loop ticks at
+ * `predictHz` against absolute deadlines but works only while the state is `predicting` and a
+ * model is set: it reads each stream's newest window of its `windowMs`, calls the extract
+ * callback on them and the predict callback on the model and the features. A plain-object result
+ * replaces {@link Pipeline.predictions}; any other result is dropped, the previous prediction
+ * stays, and the app log says so once. A callback that throws sets the status line and is logged
+ * once per distinct error, and the loop goes on.
+ */
+export class Pipeline extends TypedEmitter<PipelineEvents> {
+  readonly app: App;
+  readonly predictHz: number;
+  /** The trained or loaded model, forwarded to every predict call; `undefined` when none. */
+  model: unknown = undefined;
+  /** The newest plain-object prediction. */
+  predictions: Readonly<Record<string, unknown>> = {};
+  /** Sessions and classes the next training uses. */
+  trainingData: TrainingData | undefined = undefined;
+  /** Called by the Save button as `saveModel(model, path)`. */
+  saveModel: SaveModelFn | undefined = undefined;
+  /** Called by the Load button as `loadModel(path)`; the result becomes `model`. */
+  loadModel: LoadModelFn | undefined = undefined;
+  readonly #trainLog: string[] = [];
+  readonly #loop: FixedRateLoop;
+  #extract: ExtractFn | undefined;
+  #train: TrainFn | TrainModule | undefined;
+  #predict: PredictFn | undefined;
+  #training: Promise<void> | undefined;
+  #droppedReported = false;
+  readonly #reportedErrors = new Set<string>();
+
+  constructor(app: App, options: PipelineOptions = {}) {
+    super();
+    const predictHz = options.predictHz ?? PIPELINE_DEFAULTS.predictHz;
+    if (typeof predictHz !== "number" || Number.isNaN(predictHz) || predictHz === Number.POSITIVE_INFINITY) {
+      throw new RangeError(`predictHz must be a finite number (0 or less runs uncapped), received ${predictHz}`);
+    }
+    this.app = app;
+    this.predictHz = predictHz;
+    app.ctx.addTransitions([
+      { from: "idle", to: PipelineState.TRAINING },
+      { from: PipelineState.TRAINING, to: "idle" },
+      { from: "idle", to: PipelineState.PREDICTING },
+      { from: PipelineState.PREDICTING, to: "idle" },
+    ]);
+    this.#loop = new FixedRateLoop({ rateHz: predictHz, clock: app.clock, tick: () => this.tick() });
+    app.beforeRun.push(() => this.#loop.start());
+    app.cleanup.push(() => this.#loop.stop());
+  }
+
+  /** Registers the feature-extraction callback and returns it. */
+  extract<F extends ExtractFn>(fn: F): F {
+    this.#extract = checkCallback("extract", fn);
+    return fn;
+  }
+
+  /**
+   * Registers the training callback and returns it: a function, awaited on the main thread, or
+   * `{ module }` naming a module whose default export is the train function, run on a worker.
+   */
+  train<T extends TrainFn | TrainModule>(fnOrModule: T): T {
+    if (typeof fnOrModule !== "function" && !(typeof fnOrModule === "object" && fnOrModule !== null && "module" in fnOrModule)) {
+      throw new TypeError("train expects a function or { module: URL or path of a module whose default export trains }");
+    }
+    this.#train = fnOrModule;
+    return fnOrModule;
+  }
+
+  /** Registers the predict callback and returns it. */
+  predict<F extends PredictFn>(fn: F): F {
+    this.#predict = checkCallback("predict", fn);
+    return fn;
+  }
+
+  get hasExtract(): boolean {
+    return this.#extract !== undefined;
+  }
+
+  get hasTrain(): boolean {
+    return this.#train !== undefined;
+  }
+
+  get hasPredict(): boolean {
+    return this.#predict !== undefined;
+  }
+
+  /** Lines written by the last training runs, oldest first (at most {@link TRAIN_LOG_CAPACITY}). */
+  get trainLog(): readonly string[] {
+    return this.#trainLog;
+  }
+
+  /** The predict loop's tick count, rate and lateness. */
+  get loopStats(): LoopStats {
+    return this.#loop.stats;
+  }
+
+  /** Resolves when the training in progress ends (at once when none runs). */
+  whenTrainingDone(): Promise<void> {
+    return this.#training ?? Promise.resolve();
+  }
+
+  /**
+   * Starts training on {@link Pipeline.trainingData}. Refused, with its own status message,
+   * unless the state is idle, a train callback is registered and the training data is set and
+   * not empty. The state is `training` until the callback ends, and `idle` afterwards whatever
+   * happened; its result becomes {@link Pipeline.model}.
+   */
+  startTraining(): TransitionResult {
+    const ctx = this.app.ctx;
+    let reason: string | undefined;
+    if (ctx.state !== "idle") {
+      reason = `Cannot train while ${ctx.state}`;
+    } else if (this.#train === undefined) {
+      reason = "Cannot train: no train callback is registered; call pipeline.train(fn)";
+    } else if (this.trainingData === undefined || this.trainingData.isEmpty) {
+      reason = "Cannot train: no training data; select sessions and classes first";
+    }
+    if (reason !== undefined) {
+      ctx.statusMessage = reason;
+      return { ok: false, reason };
+    }
+    const moved = ctx.transition(PipelineState.TRAINING);
+    if (!moved.ok) {
+      return moved;
+    }
+    const data = this.trainingData as TrainingData;
+    const train = this.#train as TrainFn | TrainModule;
+    ctx.statusMessage = "Training...";
+    this.#appendTrainLog(`Training on ${data.paths.length} sessions, classes ${data.classes.map((c) => data.classNames[c]).join(", ")}`);
+    this.#training = this.#runTraining(train, data);
+    return { ok: true };
+  }
+
+  /** Starts the predict loop's work. Refused unless idle with a model loaded. */
+  startPredicting(): TransitionResult {
+    const ctx = this.app.ctx;
+    if (ctx.state !== "idle") {
+      return this.#refuse(`Cannot predict while ${ctx.state}`);
+    }
+    if (this.model === undefined) {
+      return this.#refuse("Cannot predict: no model is loaded; train or load one first");
+    }
+    const moved = ctx.transition(PipelineState.PREDICTING);
+    if (moved.ok) {
+      ctx.statusMessage = "Predicting";
+      ctx.log("Predicting started");
+    }
+    return moved;
+  }
+
+  /** Returns to idle, pausing the predict loop. Refused unless predicting. */
+  stopPredicting(): TransitionResult {
+    const ctx = this.app.ctx;
+    if (ctx.state !== PipelineState.PREDICTING) {
+      return this.#refuse(`Cannot stop predicting while ${ctx.state}`);
+    }
+    const moved = ctx.transition("idle");
+    if (moved.ok) {
+      ctx.statusMessage = "Stopped predicting";
+      ctx.log("Predicting stopped");
+    }
+    return moved;
+  }
+
+  /**
+   * One tick of the predict loop: does nothing unless predicting with a model and both
+   * callbacks; otherwise extracts from the newest windows and predicts. The loop calls it;
+   * tests may call it directly.
+   */
+  tick(): void {
+    const extract = this.#extract;
+    const predict = this.#predict;
+    if (this.app.ctx.state !== PipelineState.PREDICTING || this.model === undefined || extract === undefined || predict === undefined) {
+      return;
+    }
+    const windows: Record<string, StreamWindow> = {};
+    for (const [name, stream] of this.app.ctx.streams) {
+      if (stream.kind !== "numeric") {
+        continue;
+      }
+      const window = stream.getWindow();
+      if (window.nSamples > 0) {
+        windows[name] = window;
+      }
+    }
+    let result: unknown;
+    try {
+      const features = extract(windows);
+      result = predict(this.model, features);
+    } catch (error) {
+      this.#reportTickError(error);
+      return;
+    }
+    if (!isPlainObject(result)) {
+      if (!this.#droppedReported) {
+        this.#droppedReported = true;
+        this.app.ctx.log(
+          `predict returned ${describe(result)}, not a plain object; it was dropped and the previous prediction kept (said once)`,
+        );
+      }
+      return;
+    }
+    this.predictions = result;
+    this.emit("prediction", result, (error) => this.#reportTickError(error));
+  }
+
+  async #runTraining(train: TrainFn | TrainModule, data: TrainingData): Promise<void> {
+    const ctx = this.app.ctx;
+    const context: TrainContext = {
+      log: (line) => this.#appendTrainLog(String(line)),
+      progress: (fraction, message = "") => this.emit("trainProgress", { fraction, message }),
+    };
+    ctx.log("Training started");
+    try {
+      // Yield first, so startTraining returns before any training work runs.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const model = typeof train === "function" ? await train(data, context) : await runTrainModule(train, data, context);
+      if (model === undefined) {
+        throw new TypeError("the train callback returned undefined; return the trained model");
+      }
+      this.model = model;
+      ctx.statusMessage = "Training complete";
+      this.#appendTrainLog("Training complete");
+      ctx.log("Training complete");
+      this.emit("trainingDone", { ok: true });
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      const text = `Training failed: ${failure.message}`;
+      ctx.statusMessage = text;
+      this.#appendTrainLog(text);
+      this.#appendTrainLog(failure.stack ?? failure.message);
+      ctx.log(text);
+      this.emit("trainingDone", { ok: false, error: failure });
+    } finally {
+      ctx.transition("idle");
+      this.#training = undefined;
+    }
+  }
+
+  #appendTrainLog(line: string): void {
+    this.#trainLog.push(line);
+    if (this.#trainLog.length > TRAIN_LOG_CAPACITY) {
+      this.#trainLog.splice(0, this.#trainLog.length - TRAIN_LOG_CAPACITY);
+    }
+    this.emit("trainLog", line);
+  }
+
+  #reportTickError(error: unknown): void {
+    const text = `Predict loop error: ${errorMessage(error)}`;
+    this.app.ctx.statusMessage = text;
+    if (!this.#reportedErrors.has(text)) {
+      this.#reportedErrors.add(text);
+      this.app.ctx.log(text);
+    }
+  }
+
+  #refuse(reason: string): TransitionResult {
+    this.app.ctx.statusMessage = reason;
+    return { ok: false, reason };
+  }
+}
+
+function checkCallback<F>(name: string, fn: F): F {
+  if (typeof fn !== "function") {
+    throw new TypeError(`${name} expects a function, received ${describe(fn)}`);
+  }
+  return fn;
+}
+
+/** Whether `value` is a plain object (`{}` or `Object.create(null)`), the only accepted prediction. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object") {
+    return false;
+  }
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
+function describe(value: unknown): string {
+  if (value === null) {
+    return "null";
+  }
+  if (Array.isArray(value)) {
+    return "an array";
+  }
+  if (typeof value === "object") {
+    return `an instance of ${(value as object).constructor?.name ?? "an unknown class"}`;
+  }
+  return typeof value === "function" ? "a function" : `${typeof value} ${String(value)}`;
+}
