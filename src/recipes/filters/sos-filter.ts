@@ -104,8 +104,13 @@ export class SosFilter {
     const nSamples = samples.length / nChannels;
     this.#startIfAwaiting(samples, nSamples, 1);
 
-    for (let channel = 0; channel < nChannels; channel++) {
-      this.#filterChannel(samples, output, channel, nChannels, nSamples, channel);
+    // Block by block across all channels, so that the rows being read stay in cache.
+    for (let blockStart = 0; blockStart < nSamples; blockStart += BLOCK_SAMPLES) {
+      const blockLength = Math.min(BLOCK_SAMPLES, nSamples - blockStart);
+      for (let channel = 0; channel < nChannels; channel++) {
+        const start = blockStart * nChannels + channel;
+        this.#filterChannel(samples, output, start, nChannels, blockLength, channel);
+      }
     }
     return output;
   }
