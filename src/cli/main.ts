@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { CliError, parseNonNegativeInteger, parsePositive, parsePositiveInteger } from "./cli-error.js";
 import { DEMO_DEFAULTS, runDemo } from "./demo.js";
+import { runEvaluate, type EvaluateCliOptions } from "./evaluate.js";
 import { runImportLibemg } from "./import-libemg.js";
 import { formatSessionSummary, summariseSession } from "./inspect.js";
 
@@ -51,6 +52,25 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
         out: options.out as string,
         print,
       });
+    });
+
+  program
+    .command("evaluate [dir]")
+    .description(
+      "Train on one part of a data set and test on another, window by window, and print the metrics. " +
+        "With <dir> a LibEMG-layout set, --train and --test are trial numbers; without it they are session paths",
+    )
+    .option("--window-ms <ms>", "window length in ms", "200")
+    .option("--step-ms <ms>", "step between windows in ms", "50")
+    .option("--features <group or names>", "a feature group (HTD, LS4, LS9, TDPSD, TDAR) or names such as MAV,WL", "HTD")
+    .option("--model <name>", "lda or knn", "lda")
+    .requiredOption("--train <list>", "trial numbers (1,2,3) or session paths, separated by commas")
+    .requiredOption("--test <list>", "trial numbers or session paths, separated by commas")
+    .option("--sample-rate-hz <hz>", "sample rate of a LibEMG-layout set's rows in Hz", "200")
+    .option("--stream <name>", "stream of the sessions to evaluate (default their first)")
+    .option("--json", "print the results as JSON")
+    .action(async (dir: string | undefined, options: EvaluateCliOptions) => {
+      await runEvaluate(dir, options, print);
     });
 
   program

@@ -1,6 +1,7 @@
 import { KNearestNeighbors } from "../recipes/estimators/knn.js";
 import { LinearDiscriminant } from "../recipes/estimators/lda.js";
 import { StandardScaler } from "../recipes/scaler.js";
+import { WindowClassifier } from "./classifier.js";
 
 /**
  * A class that model files store as data and rebuild with its methods. Exact instances of
@@ -88,4 +89,9 @@ registerModelKind({
   kind: "standard-scaler",
   type: StandardScaler,
   fromModelData: StandardScaler.fromModelData,
+});
+registerModelKind({
+  kind: "window-classifier",
+  type: WindowClassifier,
+  fromModelData: WindowClassifier.fromModelData,
 });
