@@ -130,19 +130,38 @@ describe("myogestic import libemg refusals", () => {
 });
 
 describe("myogestic demo", () => {
-  it("records a synthetic stream with cued classes and summarises it", async () => {
+  it("records, trains and predicts live on the synthetic stream", async () => {
     const out = join(work, "demo");
-    const result = await runCli(["demo", "--duration-s", "1.2", "--trial-s", "0.3", "--seed", "0", "--out", out]);
+    const result = await runCli(["demo", "--trial-s", "0.8", "--seed", "0", "--out", out], { timeoutMs: 60_000 });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const archives = (await readdir(out)).filter((name) => name.endsWith(".session.zip"));
     expect(archives).toHaveLength(1);
-    expect(result.stdout).toMatch(/emg: \d+ samples × 8 channels, float32, 2000 Hz nominal/);
     const session = await openSession(join(out, archives[0] as string));
-    expect(session.trials().map((trial) => trial.className)).toEqual(["Rest", "Fist", "Open", "Pinch"]);
-    const recorded = await session.readStream("emg");
-    expect(recorded.nSamples).toBeGreaterThan(1500);
+    expect(session.trials().map((trial) => trial.className)).toEqual(["Rest", "Fist", "Open", "Pinch", "Rest", "Fist", "Open", "Pinch"]);
+    expect(result.stdout).toMatch(/held-out accuracy \d+\.\d % on \d+ windows/);
+    expect(result.stdout).toMatch(/predicted Fist\s+cue Fist/);
+    const single = Number(/one-class windows (\d\.\d+) over (\d+) ticks/.exec(result.stdout)?.[1]);
+    expect(single).toBeGreaterThan(0.9);
+    const rate = Number(/predict rate\s+(\d+\.\d+) Hz/.exec(result.stdout)?.[1]);
+    expect(rate).toBeGreaterThan(45);
+    expect(rate).toBeLessThan(55);
+    expect(result.stdout).toMatch(/tick lateness\s+p50 \d+\.\d+ ms, p99 \d+\.\d+ ms/);
   });
+
+  it("replays the one-subject set and predicts it live with the required accuracy", async () => {
+    const out = join(work, "demo-data");
+    const result = await runCli(["demo", "--data", MYO, "--speed", "10", "--out", out], { timeoutMs: 90_000 });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const match = /live accuracy\s+(\d\.\d+) over (\d+) ticks/.exec(result.stdout);
+    const single = /one-class windows (\d\.\d+) over (\d+) ticks/.exec(result.stdout);
+    expect(Number(match?.[1])).toBeGreaterThanOrEqual(0.95);
+    expect(Number(match?.[2])).toBeGreaterThan(300);
+    expect(Number(single?.[1])).toBeGreaterThanOrEqual(0.98);
+    const session = await openSession(join(out, (await readdir(out))[0] as string));
+    expect(session.trials()).toHaveLength(30);
+  }, 120_000);
 });
 
 describe("independent CSV check", () => {

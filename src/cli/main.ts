@@ -19,22 +19,37 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
 
   program
     .command("demo")
-    .description("Record a live synthetic EMG stream with a cue stepping through the classes, then summarise the session")
-    .option("--duration-s <seconds>", "length of the recording in seconds", String(DEMO_DEFAULTS.durationS))
-    .option("--channels <count>", "number of EMG channels", String(DEMO_DEFAULTS.channels))
-    .option("--sample-rate-hz <hz>", "sample rate in Hz", String(DEMO_DEFAULTS.sampleRateHz))
-    .option("--trial-s <seconds>", "seconds each cued class lasts", String(DEMO_DEFAULTS.trialS))
+    .description(
+      "Record labelled trials following a cue, train HTD features + LDA, predict live and summarise. " +
+        "Uses a synthetic EMG stream, or with --data a LibEMG-layout set replayed live",
+    )
+    .option("--channels <count>", "channels of the synthetic stream", String(DEMO_DEFAULTS.channels))
+    .option("--sample-rate-hz <hz>", "sample rate of the synthetic stream, or of the --data rows (default 200 there)")
+    .option("--trial-s <seconds>", "seconds each cued class lasts (synthetic stream)", String(DEMO_DEFAULTS.trialS))
+    .option("--repetitions <count>", "repetitions of each class recorded for training (synthetic stream)", String(DEMO_DEFAULTS.repetitions))
     .option("--seed <n>", "seed of the synthetic signal", String(DEMO_DEFAULTS.seed))
-    .option("--out <folder>", "folder that receives the session", DEMO_DEFAULTS.out)
-    .action(async (options: Record<string, string>) => {
+    .option("--predict-hz <hz>", "predict loop rate in Hz", String(DEMO_DEFAULTS.predictHz))
+    .option("--data <dir>", "a LibEMG-layout data set: trials 1-3 replayed and recorded for training, 4-6 replayed for prediction")
+    .option("--speed <factor>", "replay speed of --data; 1 is real time", String(DEMO_DEFAULTS.speed))
+    .option("--out <folder>", "folder that receives the recorded sessions", DEMO_DEFAULTS.out)
+    .action(async (options: Record<string, string | undefined>) => {
+      const data = options.data;
       await runDemo(
         {
-          durationS: parsePositive("--duration-s", options.durationS as string),
           channels: parsePositiveInteger("--channels", options.channels as string),
-          sampleRateHz: parsePositive("--sample-rate-hz", options.sampleRateHz as string),
+          sampleRateHz:
+            options.sampleRateHz === undefined
+              ? data === undefined
+                ? DEMO_DEFAULTS.sampleRateHz
+                : 200
+              : parsePositive("--sample-rate-hz", options.sampleRateHz),
           trialS: parsePositive("--trial-s", options.trialS as string),
+          repetitions: parsePositiveInteger("--repetitions", options.repetitions as string),
           seed: parseNonNegativeInteger("--seed", options.seed as string),
+          predictHz: parsePositive("--predict-hz", options.predictHz as string),
+          speed: parsePositive("--speed", options.speed as string),
           out: options.out as string,
+          ...(data === undefined ? {} : { data }),
         },
         print,
       );
