@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { benchIngestRecord } from "./ingest-record.js";
+import { benchExtractPredict, benchPredictLoop, benchTrainingStall } from "./predict.js";
 import type { BenchFigure } from "./figure.js";
 
 /**
@@ -29,6 +30,10 @@ if (process.env.MYOGESTIC_BENCH_PINNED !== "1") {
 
 const figures: BenchFigure[] = [];
 figures.push(await benchIngestRecord(quick ? 5 : 60));
+figures.push(await benchExtractPredict());
+figures.push(...(await benchPredictLoop(50, quick ? 3 : 20)));
+figures.push(...(await benchPredictLoop(1000, quick ? 3 : 20)));
+figures.push(await benchTrainingStall(quick ? 1000 : 5000));
 
 for (const figure of figures) {
   const verdict = figure.met ? "met" : "NOT met";

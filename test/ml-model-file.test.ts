@@ -398,7 +398,7 @@ describe("loadModelFile", () => {
   it("names an unknown model kind", async () => {
     const payload = [...craft.header("svm"), ...craft.model("svm", craft.object([["kind", craft.string("svm")]]))];
     expect(await modelFileErrorOf(() => decodeModel(craftFile(payload), "svm.model"))).toBe(
-      'svm.model: the file is invalid: model: unknown model kind "svm"; the registered kinds are knn, lda, standard-scaler, so register "svm" with registerModelKind before loading',
+      'svm.model: the file is invalid: model: unknown model kind "svm"; the registered kinds are knn, lda, standard-scaler, window-classifier, so register "svm" with registerModelKind before loading',
     );
   });
 

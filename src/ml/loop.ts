@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from "../core/clock.js";
+import { systemClock, type Clock, type TimerHandle } from "../core/clock.js";
 
 /** Counters of a {@link FixedRateLoop}. */
 export interface LoopStats {
@@ -30,7 +30,8 @@ export interface FixedRateLoopOptions {
 /**
  * Runs a tick at a fixed rate against absolute deadlines: tick k is due at `startS + k / rateHz`,
  * so a late tick is paid back and the mean rate equals `rateHz`. Node's timers may wake early,
- * so each wake checks the clock and sleeps again until the deadline. Uncapped loops yield with
+ * so each wake checks the clock and sleeps again until the deadline. On the real clock the last
+ * 2 ms are waited with `setImmediate`, which costs CPU but keeps lateness well under 1 ms. Uncapped loops yield with
  * `setImmediate` between ticks, so I/O keeps flowing.
  */
 export class FixedRateLoop {
@@ -50,6 +51,7 @@ export class FixedRateLoop {
   #timer: TimerHandle | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #running = false;
+  readonly #precise: boolean;
 
   constructor(options: FixedRateLoopOptions) {
     if (!Number.isFinite(options.rateHz)) {
@@ -60,6 +62,9 @@ export class FixedRateLoop {
     this.#tick = options.tick;
     this.#maxCatchUpS = (options.maxCatchUpMs ?? 1000) / 1000;
     this.#lateness = new Float64Array(options.latenessWindow ?? 100_000);
+    // Node's timers resolve whole milliseconds, so on the real clock the last 2 ms before a
+    // deadline are waited out with setImmediate, which still lets I/O run between checks.
+    this.#precise = options.clock === systemClock;
   }
 
   get running(): boolean {
@@ -152,12 +157,24 @@ export class FixedRateLoop {
     if (!this.#running) {
       return;
     }
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = undefined;
-      if (this.#running) {
-        this.#arm();
-      }
-    }, delayMs);
+    if (this.#precise && delayMs < 2) {
+      this.#immediate = setImmediate(() => {
+        this.#immediate = undefined;
+        if (this.#running) {
+          this.#arm();
+        }
+      });
+      return;
+    }
+    this.#timer = this.#clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        if (this.#running) {
+          this.#arm();
+        }
+      },
+      this.#precise ? delayMs - 1.5 : delayMs,
+    );
   }
 
   #runUncapped(): void {
