@@ -141,3 +141,26 @@ describe("trainClassifier", () => {
     await expect(trainClassifier(data, { stream: "emg", windowMs: 200, hopMs: 50 })).rejects.toThrow(/class Hand_Open has no training windows/);
   });
 });
+
+describe("streamSetup", () => {
+  it("makes loading a model trained on another stream say what differs", async () => {
+    const { App } = await import("../src/app/app.js");
+    const { SimulatedClock } = await import("../src/core/clock.js");
+    const { streamSetup } = await import("../src/ml/setup.js");
+    const { ManualSource } = await import("./support/manual-source.js");
+    const classNames = ["Hand_Close", "Hand_Open", "No_Motion", "Wrist_Extension", "Wrist_Flexion"];
+    const data = new TrainingData({ paths: archives.filter((path) => trialOf(path) === 1), classNames });
+    const model = await trainClassifier(data, { stream: "emg", windowMs: 200, hopMs: 100, holdOutFraction: 0 });
+    const path = await saveModelFile(model, join(work, "models", "trial1.model"), { trainedOn: model.trainedOn() });
+    const app = new App({ name: "Other", classNames, clock: new SimulatedClock() });
+    app.addStream({ name: "emg", source: new ManualSource({ nChannels: 16, sampleRateHz: 2000 }), windowMs: 200 });
+    await app.start();
+    const error = await loadModelFile(path, { expect: streamSetup(app, "emg") }).then(
+      () => undefined,
+      (failure: Error) => failure,
+    );
+    expect(error?.message).toMatch(/channel count: model 8, stream 16/);
+    expect(error?.message).toMatch(/sample rate: model 200 Hz, stream 2000 Hz/);
+    await app.stop();
+  });
+});

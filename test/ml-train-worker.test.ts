@@ -64,3 +64,18 @@ describe("Pipeline training in module form", () => {
     expect(app.ctx.statusMessage).toMatch(/train-no-default\.ts has no default export function/);
   });
 });
+
+describe("Pipeline training in module form with a built-in estimator", () => {
+  it("rebuilds the estimator with its methods", async () => {
+    const { LinearDiscriminant } = await import("../src/recipes/estimators/lda.js");
+    const { app, pipeline } = setUp();
+    pipeline.train({ module: new URL("./fixtures/train-lda.ts", import.meta.url) });
+    pipeline.startTraining();
+    await pipeline.whenTrainingDone();
+    expect(app.ctx.statusMessage).toBe("Training complete");
+    const model = pipeline.model as InstanceType<typeof LinearDiscriminant>;
+    expect(model).toBeInstanceOf(LinearDiscriminant);
+    expect(model.predict([0.1, 0])).toBe(0);
+    expect(model.predict([5, 5.2])).toBe(1);
+  });
+});

@@ -52,3 +52,5 @@ export {
   type WindowClassifierSettings,
 } from "./classifier.js";
 export { trainClassifier, type TrainClassifierOptions } from "./train-classifier.js";
+export { streamSetup } from "./setup.js";
+export { evaluateOffline, type EvaluateOptions, type EvaluateResult } from "./evaluate.js";

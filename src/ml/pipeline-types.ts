@@ -20,7 +20,7 @@ export type ExtractFn<Features = unknown> = (windows: Windows) => Features;
 export interface TrainContext {
   /** Appends a line to the pipeline's `trainLog` and the app's log. */
   log(line: string): void;
-  /** Reports progress as a fraction from 0 to 1, with an optional message. */
+  /** Reports progress as a fraction from 0 to 1, with an optional message, on the status line. */
   progress(fraction: number, message?: string): void;
 }
 

@@ -236,8 +236,15 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
   async #runTraining(train: TrainFn | TrainModule, data: TrainingData): Promise<void> {
     const ctx = this.app.ctx;
     const context: TrainContext = {
-      log: (line) => this.#appendTrainLog(String(line)),
-      progress: (fraction, message = "") => this.emit("trainProgress", { fraction, message }),
+      log: (line) => {
+        this.#appendTrainLog(String(line));
+        ctx.log(`Training: ${String(line)}`);
+      },
+      progress: (fraction, message = "") => {
+        const percent = Math.round(Math.min(1, Math.max(0, Number(fraction) || 0)) * 100);
+        ctx.statusMessage = `Training... ${percent} %${message === "" ? "" : ` ${message}`}`;
+        this.emit("trainProgress", { fraction, message });
+      },
     };
     ctx.log("Training started");
     try {
