@@ -76,7 +76,7 @@ function* cut(samples: Float32Array, nSamples: number, nChannels: number, length
 }
 
 /**
- * The predict loop at `predictHz` for `durationS` seconds on the real clock, with a 64-channel
+ * Measures the predict loop at `predictHz` for `durationS` seconds on the real clock, with a 64-channel
  * 2 kHz synthetic stream flowing and HTD + LDA on its newest 200 ms window every tick.
  */
 export async function benchPredictLoop(predictHz: number, durationS: number): Promise<BenchFigure[]> {
@@ -142,7 +142,7 @@ export async function benchPredictLoop(predictHz: number, durationS: number): Pr
 }
 
 /**
- * The longest event-loop stall while a CPU-bound training of `burnMs` runs in module form on a
+ * Measures the maximum event-loop stall while a CPU-bound training of `burnMs` runs in module form on a
  * worker thread, with a 64-channel 2 kHz synthetic stream flowing; the stream must keep up.
  */
 export async function benchTrainingStall(burnMs: number): Promise<BenchFigure> {
@@ -167,7 +167,7 @@ export async function benchTrainingStall(burnMs: number): Promise<BenchFigure> {
   const keptUp = received >= 0.98 * elapsedS * 2000;
   return {
     name: "training_event_loop_stall_max",
-    description: `longest event-loop stall while a ${burnMs} ms CPU-bound training runs on a worker thread`,
+    description: `maximum event-loop stall while a ${burnMs} ms CPU-bound training runs on a worker thread`,
     value: stallMs,
     unit: "ms",
     target: 50,

@@ -5,7 +5,7 @@ import { trainClassifier } from "../ml/train-classifier.js";
 import type { StreamWindow } from "../stream/stream-types.js";
 import { LiveScore } from "./live-score.js";
 
-/** What the demo's predict callback returns. */
+/** Result of the demo's predict callback. */
 export interface DemoPrediction extends Record<string, unknown> {
   readonly classIndex: number;
   readonly className: string;

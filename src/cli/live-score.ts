@@ -34,7 +34,7 @@ export class LiveScore {
     this.#changes.sort((a, b) => a.timestampS - b.timestampS);
   }
 
-  /** The class cued at `timeS`, or null. */
+  /** Returns the class cued at `timeS`, or null. */
   labelAt(timeS: number): number | null {
     let label: number | null = null;
     for (const change of this.#changes) {

@@ -84,7 +84,7 @@ export class WindowClassifier {
     return { classIndex, className: this.settings.classNames[classIndex] ?? `class ${classIndex}` };
   }
 
-  /** What the classifier was trained on, for the model file's header. */
+  /** Returns the training setup of the classifier, for the model file's header. */
   trainedOn(): TrainedOn {
     const { stream, nChannels, sampleRateHz, windowMs, classNames, features } = this.settings;
     return {

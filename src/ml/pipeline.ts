@@ -192,8 +192,8 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
   }
 
   /**
-   * One tick of the predict loop: does nothing unless predicting with a model and both
-   * callbacks; otherwise extracts from the newest windows and predicts. The loop calls it;
+   * Runs one tick of the predict loop: nothing unless predicting with a model and both
+   * callbacks, and otherwise extraction from the newest windows and a prediction. The loop calls it;
    * tests may call it directly.
    */
   tick(): void {
@@ -303,7 +303,7 @@ function checkCallback<F>(name: string, fn: F): F {
   return fn;
 }
 
-/** Whether `value` is a plain object (`{}` or `Object.create(null)`), the only accepted prediction. */
+/** Returns whether `value` is a plain object (`{}` or `Object.create(null)`), the only accepted prediction. */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== "object") {
     return false;

@@ -3,7 +3,7 @@ import type { CurrentSetup } from "./model-provenance.js";
 
 /**
  * Describes a stream of a running app as a model-file setup, so `loadModelFile(path, { expect })`
- * refuses a model trained on another stream and says exactly what differs.
+ * rejects a model trained on another stream with a message listing each difference.
  */
 export function streamSetup(app: App, streamName: string): CurrentSetup {
   const stream = app.stream(streamName);

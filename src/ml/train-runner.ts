@@ -15,8 +15,8 @@ export function trainModuleUrl(module: string | URL): string {
 
 /**
  * Starts a worker thread for the train script. From the compiled package the worker is the
- * compiled `train-worker.js`; when this file runs from TypeScript source (tests, `tsx`), the
- * worker first registers tsx so it can import `.ts` modules.
+ * compiled `train-worker.js`. When this file runs from TypeScript source (tests, `tsx`), the
+ * worker first registers tsx, because it must import `.ts` modules.
  */
 function startWorker(data: TrainWorkerData): Worker {
   const ownUrl = import.meta.url;
