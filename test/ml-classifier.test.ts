@@ -136,6 +136,13 @@ describe("trainClassifier", () => {
     );
   });
 
+  it("rejects an unknown model name", async () => {
+    const data = new TrainingData({ paths: [archives[0] as string], classNames: ["Hand_Close"] });
+    await expect(trainClassifier(data, { stream: "emg", windowMs: 200, hopMs: 50, model: "svm" as never })).rejects.toThrow(
+      /model must be "lda" or "knn", received "svm"/,
+    );
+  });
+
   it("fails with the reason when a class has no windows", async () => {
     const data = new TrainingData({ paths: [archives[0] as string], classNames: ["Hand_Close", "Hand_Open", "No_Motion", "Wrist_Extension", "Wrist_Flexion"] });
     await expect(trainClassifier(data, { stream: "emg", windowMs: 200, hopMs: 50 })).rejects.toThrow(/class Hand_Open has no training windows/);

@@ -342,3 +342,70 @@ describe("Pipeline predicting transitions", () => {
     expect(PipelineState.PREDICTING).toBe("predicting");
   });
 });
+
+describe("Pipeline listener and callback faults", () => {
+  it("finishes training when trainLog, trainProgress and trainingDone listeners throw", async () => {
+    const { app, pipeline } = await setUp();
+    for (const event of ["trainLog", "trainProgress", "trainingDone"] as const) {
+      pipeline.on(event, () => {
+        throw new Error(`${event} listener broke`);
+      });
+    }
+    pipeline.train((_data, context) => {
+      context.log("a line");
+      context.progress(0.5);
+      return { fine: true };
+    });
+    pipeline.trainingData = DATA;
+    expect(pipeline.startTraining().ok).toBe(true);
+    await pipeline.whenTrainingDone();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(app.ctx.state).toBe("idle");
+    expect(app.ctx.statusMessage).toBe("Training complete");
+    expect(pipeline.model).toEqual({ fine: true });
+    expect(app.ctx.userLog.entries.some((entry) => entry.text === "A trainingDone listener failed: trainingDone listener broke")).toBe(true);
+  });
+
+  it("lets a trainingDone listener start predicting", async () => {
+    const { app, pipeline } = await setUp();
+    const results: boolean[] = [];
+    pipeline.on("trainingDone", (done) => {
+      if (done.ok) {
+        results.push(pipeline.startPredicting().ok);
+      }
+    });
+    await trained(pipeline);
+    expect(results).toEqual([true]);
+    expect(app.ctx.state).toBe("predicting");
+  });
+
+  it("reports a rejected async predict callback without crashing", async () => {
+    const { app, clock, source, pipeline } = await setUp();
+    source.push({ nChannels: 2, samples: rampSamples(10, 2) });
+    pipeline.extract(() => 0);
+    pipeline.predict(async () => {
+      throw new Error("async failure");
+    });
+    await trained(pipeline);
+    pipeline.startPredicting();
+    clock.advanceMs(40);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(app.ctx.userLog.entries.some((entry) => entry.text === "Predict loop error: async failure")).toBe(true);
+  });
+
+  it("stops logging after 100 distinct errors", async () => {
+    const { app, clock, source, pipeline } = await setUp(1000);
+    source.push({ nChannels: 2, samples: rampSamples(10, 2) });
+    let n = 0;
+    pipeline.extract(() => {
+      throw new Error(`error ${n++}`);
+    });
+    pipeline.predict(() => ({}));
+    await trained(pipeline);
+    pipeline.startPredicting();
+    clock.advanceMs(1000);
+    const logged = app.ctx.userLog.entries.filter((entry) => entry.text.startsWith("Predict loop error"));
+    expect(logged).toHaveLength(100);
+    expect(app.ctx.userLog.entries.some((entry) => entry.text.startsWith("More than 100 distinct pipeline errors"))).toBe(true);
+  });
+});

@@ -79,3 +79,16 @@ describe("Pipeline training in module form with a built-in estimator", () => {
     expect(model.predict([5, 5.2])).toBe(1);
   });
 });
+
+describe("Pipeline training cancelled by the app", () => {
+  it("stops the worker and returns to idle when the app stops", async () => {
+    const { app, pipeline } = setUp(["busy20000", "other"]);
+    pipeline.train({ module: new URL("./fixtures/train-busy.ts", import.meta.url) });
+    await app.start();
+    pipeline.startTraining();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await app.stop();
+    expect(app.ctx.state).toBe("idle");
+    expect(app.ctx.statusMessage).toBe("Training failed: training was cancelled because the app stopped");
+  });
+});

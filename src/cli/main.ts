@@ -43,7 +43,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
                 ? DEMO_DEFAULTS.sampleRateHz
                 : 200
               : parsePositive("--sample-rate-hz", options.sampleRateHz),
-          trialS: parsePositive("--trial-s", options.trialS as string),
+          trialS: parseAtMost("--trial-s", parsePositive("--trial-s", options.trialS as string), 3600),
           repetitions: parsePositiveInteger("--repetitions", options.repetitions as string),
           seed: parseNonNegativeInteger("--seed", options.seed as string),
           predictHz: parsePositive("--predict-hz", options.predictHz as string),
@@ -115,4 +115,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     process.stderr.write(`myogestic: ${message}\n`);
     return error instanceof CliError ? error.exitCode : 1;
   }
+}
+
+function parseAtMost(option: string, value: number, maximum: number): number {
+  if (value > maximum) {
+    throw new CliError(`${option} must be at most ${maximum}, received ${value}`);
+  }
+  return value;
 }

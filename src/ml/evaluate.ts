@@ -2,6 +2,7 @@ import { KNearestNeighbors } from "../recipes/estimators/knn.js";
 import { LinearDiscriminant } from "../recipes/estimators/lda.js";
 import type { FeatureOptions } from "../recipes/features/index.js";
 import { computeMetrics, type ClassificationMetrics } from "../recipes/metrics.js";
+import { hasNonFinite } from "../recipes/window.js";
 import { listLibemgDataset, readLibemgCsv } from "../session/libemg.js";
 import { openSession } from "../session/reader.js";
 import { iterLabeledWindows } from "../session/windows.js";
@@ -30,21 +31,29 @@ export interface EvaluateResult {
   readonly classNames: readonly string[];
   readonly nTrainWindows: number;
   readonly nTestWindows: number;
+  /** Windows left out because they contain NaN or infinite samples. */
+  readonly skippedWindows: number;
   readonly metrics: ClassificationMetrics;
 }
 
 interface LabelledRows {
   readonly rows: Float64Array[];
   readonly labels: number[];
+  /** Windows left out because they contain NaN or infinite samples. */
+  skipped: number;
 }
 
 /**
  * Trains on one part of a data set and tests on another, window by window. With `dir` a
  * LibEMG-layout set, `train` and `test` name trial folders (`trial_<n>`) and windows are cut from
- * the start of each file; without it they are session paths and windows are cut inside trials.
+ * the start of each file. Without it they are session paths, and windows are cut inside trials.
+ * Windows containing NaN or infinite samples are left out and counted.
  */
 export async function evaluateOffline(dir: string | undefined, options: EvaluateOptions): Promise<EvaluateResult> {
   checkFeatureSpec(options.features);
+  if (options.model !== "lda" && options.model !== "knn") {
+    throw new RangeError(`model must be "lda" or "knn", received ${JSON.stringify(options.model)}`);
+  }
   let classNames: readonly string[];
   let train: LabelledRows;
   let test: LabelledRows;
@@ -53,12 +62,20 @@ export async function evaluateOffline(dir: string | undefined, options: Evaluate
     classNames = dataset.classNames;
     const sampleRateHz = options.sampleRateHz ?? 200;
     const pick = async (trials: readonly string[]) => {
-      const wanted = new Set(trials.map(Number));
+      const wanted = new Set(
+        trials.map((trial) => {
+          const number = Number(trial);
+          if (trial.trim() === "" || !Number.isInteger(number) || number < 0) {
+            throw new RangeError(`trial "${trial}" is not a trial number; give numbers such as 1,2,3`);
+          }
+          return number;
+        }),
+      );
       const files = dataset.files.filter((file) => file.trial !== undefined && wanted.has(file.trial));
       if (files.length === 0) {
         throw new RangeError(`no files of trials ${trials.join(", ")} in ${dir}; trial folders are named trial_<n>`);
       }
-      const rows: LabelledRows = { rows: [], labels: [] };
+      const rows: LabelledRows = { rows: [], labels: [], skipped: 0 };
       for (const file of files) {
         const csv = await readLibemgCsv(file.path);
         cutCsvWindows(csv.samples, csv.nSamples, csv.nChannels, sampleRateHz, options, file.classIndex, rows);
@@ -72,8 +89,12 @@ export async function evaluateOffline(dir: string | undefined, options: Evaluate
     classNames = first.classNames;
     const stream = options.stream ?? first.streams.find((info) => info.kind === "numeric")?.name ?? "";
     const pick = async (paths: readonly string[]) => {
-      const rows: LabelledRows = { rows: [], labels: [] };
+      const rows: LabelledRows = { rows: [], labels: [], skipped: 0 };
       for await (const window of iterLabeledWindows(paths, { stream, windowMs: options.windowMs, hopMs: options.stepMs, classNames })) {
+        if (hasNonFinite(window)) {
+          rows.skipped++;
+          continue;
+        }
         rows.rows.push(extractFeatureRow(options.features, window, options.featureOptions));
         rows.labels.push(window.classIndex);
       }
@@ -92,6 +113,7 @@ export async function evaluateOffline(dir: string | undefined, options: Evaluate
   const predicted = test.rows.map((row) => estimator.predict(row));
   return {
     classNames,
+    skippedWindows: train.skipped + test.skipped,
     nTrainWindows: train.rows.length,
     nTestWindows: test.rows.length,
     metrics: computeMetrics(test.labels, predicted),
@@ -121,7 +143,12 @@ function cutCsvWindows(
         data[c * windowSamples + i] = samples[base + c] as number;
       }
     }
-    out.rows.push(extractFeatureRow(options.features, { data, nChannels, nSamples: windowSamples }, options.featureOptions));
+    const window = { data, nChannels, nSamples: windowSamples };
+    if (hasNonFinite(window)) {
+      out.skipped++;
+      continue;
+    }
+    out.rows.push(extractFeatureRow(options.features, window, options.featureOptions));
     out.labels.push(classIndex);
   }
 }

@@ -54,8 +54,8 @@ export class FixedRateLoop {
   readonly #precise: boolean;
 
   constructor(options: FixedRateLoopOptions) {
-    if (!Number.isFinite(options.rateHz)) {
-      throw new RangeError(`rateHz must be a finite number, received ${options.rateHz}`);
+    if (Number.isNaN(options.rateHz) || options.rateHz === Number.POSITIVE_INFINITY) {
+      throw new RangeError(`rateHz must be a finite number (0 or less runs uncapped), received ${options.rateHz}`);
     }
     this.rateHz = options.rateHz;
     this.#clock = options.clock;
@@ -173,7 +173,8 @@ export class FixedRateLoop {
           this.#arm();
         }
       },
-      this.#precise ? delayMs - 1.5 : delayMs,
+      // Node's timers take at most 2^31 - 1 ms; a longer wait wakes early and sleeps again.
+      Math.min(this.#precise ? delayMs - 1.5 : delayMs, 2_147_483_647),
     );
   }
 

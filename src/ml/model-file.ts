@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { constants as bufferConstants } from "node:buffer";
 import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
+import { threadId } from "node:worker_threads";
 import {
   checkPreamble,
   decodeModel,
@@ -55,7 +57,7 @@ export async function saveModelFile(
 
   const folder = dirname(path);
   await mkdir(folder, { recursive: true });
-  const temporaryPath = `${path}.tmp-${process.pid}-${temporaryCounter++}`;
+  const temporaryPath = `${path}.tmp-${process.pid}-${threadId}-${randomBytes(4).toString("hex")}-${temporaryCounter++}`;
   let handle: FileHandle | undefined;
   try {
     handle = await open(temporaryPath, "wx");

@@ -23,6 +23,9 @@ import { runTrainModule } from "./train-runner.js";
 /** Lines `trainLog` keeps; older lines are dropped. */
 export const TRAIN_LOG_CAPACITY = 5000;
 
+/** Distinct errors the pipeline logs before it stops logging new ones. */
+const MAX_DISTINCT_ERRORS = 100;
+
 /**
  * The ML lifecycle of an app: extract, train and predict callbacks, the model, the predict loop
  * and the `training` and `predicting` states.
@@ -55,6 +58,7 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
   #train: TrainFn | TrainModule | undefined;
   #predict: PredictFn | undefined;
   #training: Promise<void> | undefined;
+  #cancelTraining: ((reason: string) => void) | undefined;
   #droppedReported = false;
   readonly #reportedErrors = new Set<string>();
 
@@ -74,7 +78,15 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
     ]);
     this.#loop = new FixedRateLoop({ rateHz: predictHz, clock: app.clock, tick: () => this.tick() });
     app.beforeRun.push(() => this.#loop.start());
-    app.cleanup.push(() => this.#loop.stop());
+    app.cleanup.push(async () => {
+      this.#loop.stop();
+      // Training on a worker is stopped; a function's training cannot be, so it is not awaited.
+      const cancel = this.#cancelTraining;
+      if (cancel !== undefined) {
+        cancel("training was cancelled because the app stopped");
+        await this.whenTrainingDone();
+      }
+    });
   }
 
   /** Registers the feature-extraction callback and returns it. */
@@ -220,6 +232,11 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
       this.#reportTickError(error);
       return;
     }
+    if (isThenable(result)) {
+      // An async predict callback: its value comes too late for this tick, and a rejection must
+      // not go unhandled.
+      result.then(undefined, (error: unknown) => this.#reportTickError(error));
+    }
     if (!isPlainObject(result)) {
       if (!this.#droppedReported) {
         this.#droppedReported = true;
@@ -243,14 +260,22 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
       progress: (fraction, message = "") => {
         const percent = Math.round(Math.min(1, Math.max(0, Number(fraction) || 0)) * 100);
         ctx.statusMessage = `Training... ${percent} %${message === "" ? "" : ` ${message}`}`;
-        this.emit("trainProgress", { fraction, message });
+        this.emit("trainProgress", { fraction, message }, (error) => this.#reportListenerError("trainProgress", error));
       },
     };
     ctx.log("Training started");
+    let outcome: { ok: boolean; error?: Error } = { ok: false };
     try {
       // Yield first, so startTraining returns before any training work runs.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const model = typeof train === "function" ? await train(data, context) : await runTrainModule(train, data, context);
+      let model: unknown;
+      if (typeof train === "function") {
+        model = await train(data, context);
+      } else {
+        const run = runTrainModule(train, data, context);
+        this.#cancelTraining = run.cancel;
+        model = await run.model;
+      }
       if (model === undefined) {
         throw new TypeError("the train callback returned undefined; return the trained model");
       }
@@ -258,7 +283,7 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
       ctx.statusMessage = "Training complete";
       this.#appendTrainLog("Training complete");
       ctx.log("Training complete");
-      this.emit("trainingDone", { ok: true });
+      outcome = { ok: true };
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
       const text = `Training failed: ${failure.message}`;
@@ -266,11 +291,14 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
       this.#appendTrainLog(text);
       this.#appendTrainLog(failure.stack ?? failure.message);
       ctx.log(text);
-      this.emit("trainingDone", { ok: false, error: failure });
+      outcome = { ok: false, error: failure };
     } finally {
+      this.#cancelTraining = undefined;
       ctx.transition("idle");
       this.#training = undefined;
     }
+    // Listeners hear of the outcome once the state is idle again, so they may start predicting.
+    this.emit("trainingDone", outcome, (error) => this.#reportListenerError("trainingDone", error));
   }
 
   #appendTrainLog(line: string): void {
@@ -278,22 +306,44 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
     if (this.#trainLog.length > TRAIN_LOG_CAPACITY) {
       this.#trainLog.splice(0, this.#trainLog.length - TRAIN_LOG_CAPACITY);
     }
-    this.emit("trainLog", line);
+    this.emit("trainLog", line, (error) => this.#reportListenerError("trainLog", error));
+  }
+
+  #reportListenerError(event: string, error: unknown): void {
+    this.#reportOnce(`A ${event} listener failed: ${errorMessage(error)}`);
+  }
+
+  /** Logs `text` the first time it occurs; after 100 distinct texts, says once that it stops. */
+  #reportOnce(text: string): void {
+    if (this.#reportedErrors.has(text)) {
+      return;
+    }
+    if (this.#reportedErrors.size === MAX_DISTINCT_ERRORS) {
+      this.#reportedErrors.add(text);
+      this.app.ctx.log(`More than ${MAX_DISTINCT_ERRORS} distinct pipeline errors; further ones are not logged`);
+      return;
+    }
+    if (this.#reportedErrors.size > MAX_DISTINCT_ERRORS) {
+      return;
+    }
+    this.#reportedErrors.add(text);
+    this.app.ctx.log(text);
   }
 
   #reportTickError(error: unknown): void {
     const text = `Predict loop error: ${errorMessage(error)}`;
     this.app.ctx.statusMessage = text;
-    if (!this.#reportedErrors.has(text)) {
-      this.#reportedErrors.add(text);
-      this.app.ctx.log(text);
-    }
+    this.#reportOnce(text);
   }
 
   #refuse(reason: string): TransitionResult {
     this.app.ctx.statusMessage = reason;
     return { ok: false, reason };
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
 function checkCallback<F>(name: string, fn: F): F {

@@ -52,6 +52,10 @@ export async function trainClassifier(
   if (!(holdOutFraction >= 0 && holdOutFraction < 1)) {
     throw new RangeError(`holdOutFraction must be from 0 to below 1, received ${holdOutFraction}`);
   }
+  const modelName = options.model ?? "lda";
+  if (modelName !== "lda" && modelName !== "knn") {
+    throw new RangeError(`model must be "lda" or "knn", received ${JSON.stringify(options.model)}`);
+  }
   if (data.isEmpty) {
     throw new RangeError("the training data has no sessions or no classes");
   }

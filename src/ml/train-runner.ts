@@ -30,31 +30,47 @@ function startWorker(data: TrainWorkerData): Worker {
 }
 
 /**
- * Runs the default export of a train module on a worker thread and resolves with the model
- * rebuilt from its model-file form. Rejects with the worker's error (its stack attached) when the
+ * Runs the default export of a train module on a worker thread; the returned `model` resolves
+ * with the model rebuilt from its model-file form. Rejects with the worker's error (its stack attached) when the
  * train function throws, and with an exit error when the worker dies.
  */
-export function runTrainModule(trainModule: TrainModule, data: TrainingData, context: TrainContext): Promise<unknown> {
+export interface TrainRun {
+  readonly model: Promise<unknown>;
+  /** Stops the worker; the model promise rejects with `reason` unless it already settled. */
+  cancel(reason: string): void;
+}
+
+export function runTrainModule(trainModule: TrainModule, data: TrainingData, context: TrainContext): TrainRun {
   const workerData: TrainWorkerData = {
     moduleUrl: trainModuleUrl(trainModule.module),
     trainingData: { paths: [...data.paths], classNames: [...data.classNames], classes: [...data.classes] },
   };
-  return new Promise((resolve, reject) => {
+  const worker = startWorker(workerData);
+  let cancel: (reason: string) => void = () => undefined;
+  const model = new Promise<unknown>((resolve, reject) => {
     let settled = false;
-    const worker = startWorker(workerData);
     const finish = (outcome: () => void) => {
       if (!settled) {
         settled = true;
         outcome();
       }
+      // A train module may leave timers or handles behind; the worker must not outlive its result.
+      void worker.terminate();
     };
+    cancel = (reason) => finish(() => reject(new Error(reason)));
     worker.on("message", (message: TrainWorkerMessage) => {
       switch (message.type) {
         case "log":
-          context.log(message.line);
-          break;
         case "progress":
-          context.progress(message.fraction, message.message);
+          try {
+            if (message.type === "log") {
+              context.log(message.line);
+            } else {
+              context.progress(message.fraction, message.message);
+            }
+          } catch (error) {
+            finish(() => reject(error));
+          }
           break;
         case "done":
           finish(() => {
@@ -78,4 +94,5 @@ export function runTrainModule(trainModule: TrainModule, data: TrainingData, con
       finish(() => reject(new Error(`the training worker exited with code ${code} before returning a model`)));
     });
   });
+  return { model, cancel: (reason) => cancel(reason) };
 }
