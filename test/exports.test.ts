@@ -21,7 +21,7 @@ const ENTRY_POINTS: Record<string, string[]> = {
     "systemClock",
   ],
   "myogestic/stream": ["MarkerBuffer", "STREAM_DEFAULTS", "SampleRing", "Stream", "buildEnvelope"],
-  "myogestic/sources": ["REPLAY_DEFAULTS", "ReplaySource", "SYNTHETIC_EMG_DEFAULTS", "SyntheticEmgSource"],
+  "myogestic/sources": ["FilteredSource", "REPLAY_DEFAULTS", "ReplaySource", "SYNTHETIC_EMG_DEFAULTS", "SyntheticEmgSource"],
   "myogestic/recipes": [
     "BUTTERWORTH_DEFAULTS",
     "FEATURE_DEFAULTS",

@@ -14,4 +14,5 @@ export {
   type ReplaySettings,
 } from "./replay.js";
 export type { ReplayPacing } from "./replay-timeline.js";
+export { FilteredSource } from "./filtered.js";
 export type { Source, SourceInfo, SourceSink, SampleChunk } from "../stream/source.js";
