@@ -1,0 +1,171 @@
+/** Canvas drawing of plot envelopes: one band per channel, each scaled to its own range. */
+
+import type { Envelope } from "./protocol.js";
+
+const CHANNEL_COLORS = ["#1f5fbf", "#c0392b", "#1e8449", "#8e44ad", "#b9770e", "#117a8b"];
+const LABEL_FONT = "11px system-ui, sans-serif";
+const DEFAULT_HEIGHT_PX = 200;
+
+/** Calls `draw` on every plot marked dirty, once per animation frame. */
+class DrawScheduler {
+  #dirty = new Set<PlotView>();
+  #frameRequested = false;
+
+  mark(plot: PlotView): void {
+    this.#dirty.add(plot);
+    if (this.#frameRequested) return;
+    this.#frameRequested = true;
+    requestAnimationFrame(() => {
+      this.#frameRequested = false;
+      const plots = [...this.#dirty];
+      this.#dirty.clear();
+      for (const view of plots) view.draw();
+    });
+  }
+}
+
+const scheduler = new DrawScheduler();
+
+/** One plot widget: a label, a canvas, and the latest envelope received for it. */
+export class PlotView {
+  readonly element: HTMLElement;
+  readonly #canvas: HTMLCanvasElement;
+  readonly #label: HTMLElement;
+  readonly #resizeObserver: ResizeObserver;
+  readonly #reportWidth: (widthPx: number) => void;
+  #envelope: Envelope | undefined;
+  #nChannels = 1;
+  #heightCssPx = DEFAULT_HEIGHT_PX;
+  #widthDevicePx = 0;
+  #reportedWidthPx = 0;
+
+  /** `reportWidth` receives the canvas width in device pixels on first layout and on resize. */
+  constructor(reportWidth: (widthPx: number) => void) {
+    this.#reportWidth = reportWidth;
+    this.element = document.createElement("figure");
+    this.element.className = "plot";
+    this.#label = document.createElement("figcaption");
+    this.#canvas = document.createElement("canvas");
+    this.element.append(this.#label, this.#canvas);
+    this.#resizeObserver = new ResizeObserver(() => this.#measure());
+    this.#resizeObserver.observe(this.#canvas);
+  }
+
+  update(props: Record<string, unknown>): void {
+    this.#label.textContent = typeof props.label === "string" ? props.label : "";
+    this.#label.hidden = this.#label.textContent === "";
+    this.#nChannels = positiveInteger(props.nChannels, 1);
+    this.#heightCssPx = positiveInteger(props.heightPx, DEFAULT_HEIGHT_PX);
+    this.#canvas.style.height = `${this.#heightCssPx}px`;
+    this.#measure();
+    scheduler.mark(this);
+  }
+
+  setEnvelope(envelope: Envelope): void {
+    this.#envelope = envelope;
+    scheduler.mark(this);
+  }
+
+  /** Forgets the reported width so the next layout reports it again, as a new connection needs. */
+  resendWidth(): void {
+    this.#reportedWidthPx = 0;
+    this.#measure();
+  }
+
+  dispose(): void {
+    this.#resizeObserver.disconnect();
+  }
+
+  #measure(): void {
+    const cssWidth = this.#canvas.clientWidth;
+    if (cssWidth === 0) return;
+    const ratio = window.devicePixelRatio || 1;
+    this.#widthDevicePx = Math.round(cssWidth * ratio);
+    const heightDevicePx = Math.round(this.#heightCssPx * ratio);
+    if (this.#canvas.width !== this.#widthDevicePx || this.#canvas.height !== heightDevicePx) {
+      this.#canvas.width = this.#widthDevicePx;
+      this.#canvas.height = heightDevicePx;
+      scheduler.mark(this);
+    }
+    if (this.#reportedWidthPx !== this.#widthDevicePx) {
+      this.#reportedWidthPx = this.#widthDevicePx;
+      this.#reportWidth(this.#widthDevicePx);
+    }
+  }
+
+  draw(): void {
+    const context = this.#canvas.getContext("2d");
+    if (context === null) return;
+    const { width, height } = this.#canvas;
+    context.clearRect(0, 0, width, height);
+
+    const envelope = this.#envelope;
+    const nChannels = envelope?.nChannels ?? this.#nChannels;
+    if (nChannels === 0) return;
+    const ratio = window.devicePixelRatio || 1;
+    const bandHeight = height / nChannels;
+
+    for (let channel = 0; channel < nChannels; channel++) {
+      const top = channel * bandHeight;
+      if (channel > 0) {
+        context.fillStyle = "#e3e6ea";
+        context.fillRect(0, Math.round(top), width, Math.max(1, Math.round(ratio)));
+      }
+      if (envelope !== undefined) drawChannel(context, envelope, channel, top, bandHeight, width);
+      context.fillStyle = "#6b7280";
+      context.font = LABEL_FONT.replace("11px", `${Math.round(11 * ratio)}px`);
+      context.fillText(`ch ${channel + 1}`, 4 * ratio, top + 13 * ratio);
+    }
+  }
+}
+
+/** Draws one channel's min/max columns into its band, scaled to the channel's own range. */
+function drawChannel(
+  context: CanvasRenderingContext2D,
+  envelope: Envelope,
+  channel: number,
+  top: number,
+  bandHeight: number,
+  canvasWidth: number,
+): void {
+  const { widthPx, min, max } = envelope;
+  const offset = channel * widthPx;
+  let low = Infinity;
+  let high = -Infinity;
+  for (let column = 0; column < widthPx; column++) {
+    const lo = min[offset + column] ?? NaN;
+    const hi = max[offset + column] ?? NaN;
+    if (Number.isFinite(lo) && lo < low) low = lo;
+    if (Number.isFinite(hi) && hi > high) high = hi;
+  }
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return;
+
+  // A flat channel is drawn as a line through the middle of its band.
+  const margin = bandHeight * 0.08;
+  const span = high - low;
+  const usable = bandHeight - 2 * margin;
+  const toY = (value: number): number =>
+    span > 0 ? top + margin + ((high - value) / span) * usable : top + bandHeight / 2;
+  const columnWidth = canvasWidth / widthPx;
+
+  context.fillStyle = CHANNEL_COLORS[channel % CHANNEL_COLORS.length] ?? "#1f5fbf";
+  for (let column = 0; column < widthPx; column++) {
+    const lo = min[offset + column] ?? NaN;
+    const hi = max[offset + column] ?? NaN;
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) continue;
+    const yTop = toY(hi);
+    const yBottom = toY(lo);
+    context.fillRect(
+      column * columnWidth,
+      yTop,
+      Math.max(1, columnWidth),
+      Math.max(1, yBottom - yTop),
+    );
+  }
+}
+
+function positiveInteger(value: unknown, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) && value > 0
+    ? Math.round(value)
+    : fallback;
+}
