@@ -61,7 +61,7 @@ export class Connection {
     });
   }
 
-  /** Sends a message if the socket is open; a message sent while disconnected is dropped. */
+  /** Sends a message if the socket is open, and drops it otherwise. */
   send(message: ClientMessage): void {
     if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
   }

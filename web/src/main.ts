@@ -41,10 +41,10 @@ function handleBinary(buffer: ArrayBuffer): void {
   try {
     tree.applyEnvelope(parseEnvelope(buffer));
   } catch (error) {
-    // One report is enough: a server that sends one malformed frame sends them 30 times a second.
+    // Logged once, because a server that sends one malformed frame likely repeats it every frame.
     if (!reportedBadFrame) {
       reportedBadFrame = true;
-      console.warn("Dropped a binary frame:", error);
+      console.warn("Dropped a malformed binary frame; later ones are dropped silently:", error);
     }
   }
 }

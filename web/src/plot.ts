@@ -3,7 +3,7 @@
 import type { Envelope } from "./protocol.js";
 
 const CHANNEL_COLORS = ["#1f5fbf", "#c0392b", "#1e8449", "#8e44ad", "#b9770e", "#117a8b"];
-const LABEL_FONT = "11px system-ui, sans-serif";
+const LABEL_FONT_PX = 11;
 const DEFAULT_HEIGHT_PX = 200;
 
 /** Calls `draw` on every plot marked dirty, once per animation frame. */
@@ -112,9 +112,7 @@ export class PlotView {
         context.fillRect(0, Math.round(top), width, Math.max(1, Math.round(ratio)));
       }
       if (envelope !== undefined) drawChannel(context, envelope, channel, top, bandHeight, width);
-      context.fillStyle = "#6b7280";
-      context.font = LABEL_FONT.replace("11px", `${Math.round(11 * ratio)}px`);
-      context.fillText(`ch ${channel + 1}`, 4 * ratio, top + 13 * ratio);
+      drawChannelLabel(context, `ch ${channel + 1}`, top, ratio);
     }
   }
 }
@@ -162,6 +160,24 @@ function drawChannel(
       Math.max(1, yBottom - yTop),
     );
   }
+}
+
+/** Draws a channel's name in its band's top-left corner, on a pale box so traces stay behind it. */
+function drawChannelLabel(
+  context: CanvasRenderingContext2D,
+  text: string,
+  top: number,
+  ratio: number,
+): void {
+  const fontPx = Math.round(LABEL_FONT_PX * ratio);
+  context.font = `${fontPx}px system-ui, sans-serif`;
+  const padding = 3 * ratio;
+  const width = context.measureText(text).width + 2 * padding;
+  context.fillStyle = "rgb(255 255 255 / 0.85)";
+  context.fillRect(2 * ratio, top + 2 * ratio, width, fontPx + 2 * padding);
+  context.fillStyle = "#4b5563";
+  context.textBaseline = "top";
+  context.fillText(text, 2 * ratio + padding, top + 2 * ratio + padding);
 }
 
 function positiveInteger(value: unknown, fallback: number): number {

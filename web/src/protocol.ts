@@ -18,7 +18,7 @@ export type NodeType =
   | "cue"
   | "matrix";
 
-/** One widget in the tree; `props` depend on `type` and are read defensively. */
+/** One widget in the tree. Its `props` depend on `type`, so the views check each one's type. */
 export interface WireNode {
   id: string;
   type: NodeType;
@@ -64,7 +64,7 @@ const HEADER_AFTER_ID_BYTES = 24;
 
 /**
  * Parses a binary envelope frame (little-endian). Throws `RangeError` when the frame is of an
- * unknown kind or shorter than its header says.
+ * unknown kind or shorter than its header declares.
  */
 export function parseEnvelope(buffer: ArrayBuffer): Envelope {
   const view = new DataView(buffer);
@@ -107,7 +107,7 @@ export function parseEnvelope(buffer: ArrayBuffer): Envelope {
   return { plotId, nChannels, widthPx, startS, endS, min, max };
 }
 
-/** Parses a JSON text frame; returns undefined for anything that is not a known message. */
+/** Parses a JSON text frame, returning undefined for anything that is not a known message. */
 export function parseServerMessage(text: string): ServerMessage | undefined {
   let value: unknown;
   try {

@@ -10,7 +10,7 @@ export class Tree {
   readonly #views = new Map<string, View>();
   readonly #parents = new Map<string, string>();
   #rootId: string | undefined;
-  /** Set on a new connection: its first frame holds every node, so the rest are gone. */
+  /** True until a connection's first frame, which contains every node, so absent nodes are gone. */
   #expectFullFrame = true;
 
   constructor(mount: HTMLElement, send: Send) {
@@ -54,7 +54,7 @@ export class Tree {
     this.#views.get(envelope.plotId)?.plot?.setEnvelope(envelope);
   }
 
-  /** Stores a node and updates its view; returns true when its element was created or replaced. */
+  /** Stores a node and updates its view. Returns true when its element was created or replaced. */
   #setNode(node: WireNode): boolean {
     const previous = this.#nodes.get(node.id);
     this.#nodes.set(node.id, node);

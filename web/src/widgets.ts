@@ -227,25 +227,23 @@ function logView(id: string, send: Send): View {
   // `follow` is what the user last chose; the server's value replaces it when that changes.
   let follow = true;
   let serverFollow: boolean | undefined;
-  let scrolling = false;
 
   const atEnd = (): boolean =>
     element.scrollHeight - element.scrollTop - element.clientHeight <= LOG_END_SLACK_PX;
-  const scrollToEnd = (): void => {
-    scrolling = true;
-    element.scrollTop = element.scrollHeight;
+  const keepAtEnd = (): void => {
+    if (follow && !atEnd()) element.scrollTop = element.scrollHeight;
   };
 
+  // Scrolling to the end from code leaves `follow` true, so only the user's scrolls send a message.
   element.addEventListener("scroll", () => {
-    if (scrolling) {
-      scrolling = false;
-      return;
-    }
     const end = atEnd();
     if (end === follow) return;
     follow = end;
     send({ type: "follow", id, follow });
   });
+  // A detached element has no layout, so the first scroll to the end waits for the first layout.
+  const resizeObserver = new ResizeObserver(keepAtEnd);
+  resizeObserver.observe(element);
 
   return {
     type: "log",
@@ -259,7 +257,10 @@ function logView(id: string, send: Send): View {
         follow = propFollow;
       }
       setText(element, lines.join("\n"));
-      if (follow && !atEnd()) scrollToEnd();
+      keepAtEnd();
+    },
+    dispose() {
+      resizeObserver.disconnect();
     },
   };
 }
@@ -320,7 +321,7 @@ function matrixView(): View {
   };
 }
 
-/** Rebuilds the table; each cell's shade is its value over its row's total. */
+/** Rebuilds the table, shading each cell by its value over its row's total. */
 function fillMatrix(table: HTMLTableElement, props: Record<string, unknown>): void {
   const rowLabels = Array.isArray(props.rowLabels) ? props.rowLabels.map(str) : [];
   const columnLabels = Array.isArray(props.columnLabels) ? props.columnLabels.map(str) : [];
