@@ -6,25 +6,25 @@ const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "localhost", "
 /** Host names that make the listener accept connections on every interface. */
 const WILDCARD_HOSTS: ReadonlySet<string> = new Set(["0.0.0.0", "::"]);
 
-/** Whether `host` names the loopback interface. */
+/** Checks whether `host` names the loopback interface. */
 export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_HOSTS.has(host);
 }
 
 /**
- * The address to pass to `listen`. "localhost" is bound as 127.0.0.1 because Node may resolve it
- * to ::1 alone, and the printed address of the panel uses 127.0.0.1.
+ * Returns the address to pass to `listen`. "localhost" is bound as 127.0.0.1 because Node may
+ * resolve it to ::1 alone, and the printed address of the panel uses 127.0.0.1.
  */
 export function listenAddress(host: string): string {
   return host === "localhost" ? "127.0.0.1" : host;
 }
 
-/** `host` as written in a URL authority: IPv6 literals get brackets. */
+/** Returns `host` as written in a URL authority, with brackets around an IPv6 literal. */
 export function urlHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
-/** The host a browser on this machine uses to open a panel bound to `host`. */
+/** Returns the host a browser on this machine uses to open a panel bound to `host`. */
 export function browserHost(host: string): string {
   if (isLoopbackHost(host) || WILDCARD_HOSTS.has(host)) {
     return host === "::1" ? "[::1]" : "127.0.0.1";
@@ -33,7 +33,7 @@ export function browserHost(host: string): string {
 }
 
 /**
- * The `host:port` authorities the panel answers to: the loopback names, plus the bound host
+ * Returns the `host:port` authorities the panel accepts: the loopback names, plus the bound host
  * itself. Checking the `Host` and `Origin` headers against them stops a page on another origin,
  * or one reached through a rebound DNS name, from talking to the panel.
  */

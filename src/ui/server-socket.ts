@@ -25,7 +25,7 @@ export function rawDataToString(data: RawData): string {
   return Buffer.from(data).toString("utf8");
 }
 
-/** Answers a WebSocket upgrade request with an HTTP error status and closes the socket. */
+/** Rejects a WebSocket upgrade request with an HTTP error status and closes the socket. */
 export function rejectUpgrade(socket: Duplex, status: number): void {
   socket.once("finish", () => socket.destroy());
   socket.end(

@@ -17,7 +17,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".txt": "text/plain; charset=utf-8",
 };
 
-/** The `Content-Type` for a file name, by its extension. */
+/** Returns the `Content-Type` for a file name, by its extension. */
 export function contentTypeFor(fileName: string): string {
   return CONTENT_TYPES[extname(fileName).toLowerCase()] ?? "application/octet-stream";
 }
@@ -80,14 +80,14 @@ export function resolveRequestPath(webRoot: string, requestUrl: string): StaticT
   return { file: resolve(webRoot, relativePath) };
 }
 
-/** Whether `path` is `root` or lies inside it. Both must be absolute and resolved. */
+/** Checks that `path` is `root` or lies inside it. Both paths must be absolute and resolved. */
 function isInside(root: string, path: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
 /**
- * Answers a GET or HEAD request with a file under `webRootReal` (the web root with symbolic links
- * resolved). A file whose real path leaves the web root through a symbolic link is not found.
+ * Responds to a GET or HEAD request with a file under `webRootReal`, the web root with symbolic
+ * links resolved. A file whose real path leaves the web root through a symbolic link is not found.
  */
 export async function serveStatic(
   request: IncomingMessage,
@@ -148,7 +148,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   503: "Service Unavailable",
 };
 
-/** The standard reason phrase of an HTTP status code used by the panel server. */
+/** Returns the standard reason phrase of an HTTP status code used by the panel server. */
 export function statusText(status: number): string {
   return STATUS_TEXT[status] ?? "Error";
 }

@@ -30,9 +30,9 @@ export const PANEL_PROTOCOL_VERSION = 1;
 
 /** Options of {@link PanelServer}. */
 export interface PanelServerOptions {
-  /** TCP port to listen on; when it is in use, the next 20 ports are tried. Default 8765. */
+  /** TCP port to listen on. When it is in use, the next 20 ports are tried. Default 8765. */
   port?: number;
-  /** Interface to listen on. Default "127.0.0.1"; other hosts than loopback need `allowRemote`. */
+  /** Interface to listen on. Default "127.0.0.1". Any other than loopback needs `allowRemote`. */
   host?: string;
   /** Allows a host that is not loopback, so other machines can reach the panel. Default false. */
   allowRemote?: boolean;
@@ -80,7 +80,7 @@ export interface PanelClientMessage {
 export interface PanelServerEvents extends Record<string, unknown> {
   /** A page opened the WebSocket and was sent the hello message. */
   connection: { id: number };
-  /** A page sent a valid message; messages of one connection arrive in the order sent. */
+  /** A page sent a valid message. Messages of one connection arrive in the order sent. */
   message: { id: number; message: PanelClientMessage };
   /** A connection closed. */
   disconnect: { id: number };
@@ -274,7 +274,7 @@ export class PanelServer extends TypedEmitter<PanelServerEvents> {
   }
 
   /**
-   * Closes every connection (code 1001, dropped after a short grace when the page does not answer)
+   * Closes every connection (code 1001, dropped after 1 s when the page does not respond)
    * and the listener. Resolves when no socket or timer of the server is left.
    */
   async stop(): Promise<void> {
