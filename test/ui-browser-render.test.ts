@@ -32,7 +32,10 @@ interface ClientMessage {
   [key: string]: unknown;
 }
 
-const LOG_LINES = Array.from({ length: 50 }, (_, i) => `[00:${String(i).padStart(2, "0")}] line ${i + 1}`);
+const LOG_LINES = Array.from(
+  { length: 50 },
+  (_, i) => `[00:${String(i).padStart(2, "0")}] line ${i + 1}`,
+);
 
 const FIRST_FRAME = {
   type: "frame",
@@ -58,7 +61,10 @@ const FIRST_FRAME = {
     node("root/Controls/State", "pill", { text: "idle", color: "#1e7d3a" }),
     node("root/Signals", "panel", { title: "Signals" }, ["root/Signals/EMG"]),
     node("root/Signals/EMG", "plot", { nChannels: 4, heightPx: 240, spanMs: 5000, label: "EMG" }),
-    node("root/Results", "panel", { title: "Results" }, ["root/Results/Log", "root/Results/Matrix"]),
+    node("root/Results", "panel", { title: "Results" }, [
+      "root/Results/Log",
+      "root/Results/Matrix",
+    ]),
     node("root/Results/Log", "log", { lines: LOG_LINES, follow: true }),
     node("root/Results/Matrix", "matrix", {
       title: "Confusion",
@@ -142,7 +148,8 @@ describe.skipIf(SKIP_REASON !== undefined)(SKIP_REASON ?? "panel renderer in Chr
       const listener = (): void => void check();
       const timer = setTimeout(() => {
         listeners.delete(listener);
-        reject(new Error(`no matching message within ${WAIT_MS} ms; got ${JSON.stringify(received)}`));
+        const seen = JSON.stringify(received);
+        reject(new Error(`no matching message within ${WAIT_MS} ms; received ${seen}`));
       }, WAIT_MS);
       listeners.add(listener);
       check();
@@ -263,7 +270,8 @@ describe.skipIf(SKIP_REASON !== undefined)(SKIP_REASON ?? "panel renderer in Chr
     await page.waitForFunction(
       `(() => {
         const canvas = document.querySelector('[data-id="root/Signals/EMG"] canvas');
-        const { data, width } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+        const context = canvas.getContext("2d");
+        const { data, width } = context.getImageData(0, 0, canvas.width, canvas.height);
         let coloured = 0;
         for (let i = 0; i < data.length; i += 4) {
           const x = (i / 4) % width;
@@ -327,7 +335,8 @@ describe.skipIf(SKIP_REASON !== undefined)(SKIP_REASON ?? "panel renderer in Chr
       ),
     ).toBe(true);
     const untagged = await page.evaluate(
-      `[...document.querySelectorAll("[data-id]")].filter((el) => el.dataset.testTag !== "first-frame").length`,
+      `[...document.querySelectorAll("[data-id]")]
+        .filter((el) => el.dataset.testTag !== "first-frame").length`,
     );
     expect(untagged).toBe(0);
     const outside = await page.evaluate(
