@@ -5,7 +5,10 @@
  *
  * @module myogestic
  */
+import "./ui/register.js";
+
 export { App, type AppOptions, type Hook, type RecordingResult, type RunOptions } from "./app/app.js";
+export type { PanelRunOptions } from "./app/panel-host.js";
 export { Context, type ContextEvents } from "./app/context.js";
 export { Recording, type RecordingOptions, type RecordingSummary } from "./app/recording.js";
 export { SHUTDOWN_SIGNALS } from "./app/signals.js";

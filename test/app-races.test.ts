@@ -95,7 +95,7 @@ describe("App races", () => {
         throw new Error("model file missing");
       }
     });
-    await expect(app.run({ handleSignals: false })).rejects.toThrow(/model file missing/);
+    await expect(app.run({ headless: true, handleSignals: false })).rejects.toThrow(/model file missing/);
     expect(app.running).toBe(false);
     expect(app.ctx.userLog.entries.at(-1)?.text).toMatch(/A beforeRun hook failed, so Hooks did not start: model file missing/);
     fail = false;
@@ -106,8 +106,8 @@ describe("App races", () => {
 
   it("returns the same promise from a second run", async () => {
     const app = new App({ name: "Twice", clock: new SimulatedClock() });
-    const first = app.run({ handleSignals: false });
-    const second = app.run({ handleSignals: false });
+    const first = app.run({ headless: true, handleSignals: false });
+    const second = app.run({ headless: true, handleSignals: false });
     expect(second).toBe(first);
     await app.start();
     await app.stop();

@@ -4,7 +4,9 @@ import { Stream } from "../stream/stream.js";
 import type { StreamOptions } from "../stream/stream-types.js";
 import { Context } from "./context.js";
 import { Recording, type RecordingOptions, type RecordingSummary } from "./recording.js";
+import { panelStarter, type PanelHandle, type PanelRunOptions } from "./panel-host.js";
 import { installSignalHandlers } from "./signals.js";
+import type { Ui } from "../ui/ui.js";
 
 /** A function run at the start or the end of {@link App.run}. */
 export type Hook = () => void | Promise<void>;
@@ -28,6 +30,10 @@ export interface AppOptions {
 export interface RunOptions {
   /** Run without serving a panel, for scripts and tests. Default false. */
   readonly headless?: boolean;
+  /** Where and how the panel is served. */
+  readonly panel?: PanelRunOptions;
+  /** Receives the panel's address line and warnings. Default: standard output. */
+  readonly print?: (line: string) => void;
   /**
    * On SIGINT or SIGTERM, stop the sources, finalise the open recording, run the cleanup hooks
    * and exit with 128 + the signal number. Default true.
@@ -79,6 +85,8 @@ export class App {
   /** Settles when the recording being saved is saved or failed to save. */
   #closing: Promise<void> | undefined;
   readonly #reportedCueProblems = new Set<string>();
+  #draw: ((ui: Ui) => void) | undefined;
+  #panel: PanelHandle | undefined;
 
   constructor(options: AppOptions) {
     if (typeof options?.name !== "string" || options.name.trim() === "") {
@@ -95,6 +103,22 @@ export class App {
         this.ctx.recording?.addLabel(change.classIndex, change.timestampS);
       }
     });
+  }
+
+  /**
+   * Sets the panel's `ui` callback, run once per frame while a browser is connected; the widget
+   * functions it calls build the panel. Without one the panel shows the status, streams and log.
+   */
+  ui(draw: (ui: Ui) => void): void {
+    if (typeof draw !== "function") {
+      throw new TypeError("app.ui expects a function that draws the panel");
+    }
+    this.#draw = draw;
+  }
+
+  /** Address of the served panel, with its token, while it runs. */
+  get panelUrl(): string | undefined {
+    return this.#panel?.url;
   }
 
   /** Whether the app is starting or running, and not stopping. */
@@ -155,9 +179,9 @@ export class App {
   }
 
   /**
-   * Starts the app and resolves when it has stopped (through {@link App.stop} or a signal).
-   * A second call while running returns the same promise. This version serves no panel, so
-   * `headless` only states the intent for now.
+   * Starts the app, serves its panel on 127.0.0.1 (unless `headless`) and prints the address
+   * with its access token, and resolves when the app has stopped (through {@link App.stop} or a
+   * signal). A second call while running returns the same promise.
    */
   run(options: RunOptions = {}): Promise<void> {
     this.#running ??= this.#runUntilStopped(options);
@@ -315,7 +339,22 @@ export class App {
     }
     try {
       await this.start();
+      if (options.headless !== true) {
+        const start = panelStarter();
+        if (start === undefined) {
+          throw new Error('the panel is not loaded; import App from "myogestic", or run with { headless: true }');
+        }
+        const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+        this.#panel = await start(this, this.#draw as never, options.panel ?? {});
+        for (const warning of this.#panel.warnings) {
+          print(`WARNING: ${warning}`);
+        }
+        print(`Panel: ${this.#panel.url}`);
+      }
       await stopped;
+    } catch (error) {
+      await this.stop();
+      throw error;
     } finally {
       this.#removeSignalHandlers?.();
       this.#removeSignalHandlers = undefined;
@@ -325,6 +364,9 @@ export class App {
   }
 
   async #shutDown(): Promise<void> {
+    const panel = this.#panel;
+    this.#panel = undefined;
+    await panel?.stop();
     // Sources stop first, so every sample a stream accepted while recording reaches the session.
     await Promise.all([...this.#streams.values()].map((stream) => stream.stop()));
     await this.#opening;

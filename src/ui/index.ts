@@ -9,3 +9,12 @@ export { diffTree, type TreeDiff, type UiNode, type UiNodeType } from "./tree.js
 export { encodeEnvelopeFrame, ENVELOPE_FRAME_KIND } from "./envelope-frame.js";
 export { drawDefaultPanel, STATE_COLORS, statusLine } from "./default-panel.js";
 export { findWebRoot, startPanel } from "./panel.js";
+export {
+  loadModelButton,
+  pipelinePanel,
+  predictButton,
+  predictDisabledReason,
+  saveModelButton,
+  trainButton,
+  trainingLog,
+} from "./widgets/ml.js";

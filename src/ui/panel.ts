@@ -1,0 +1,97 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { App } from "../app/app.js";
+import type { PanelHandle, PanelRunOptions } from "../app/panel-host.js";
+import { FixedRateLoop } from "../ml/loop.js";
+import { encodeEnvelopeFrame } from "./envelope-frame.js";
+import { PanelServer } from "./server.js";
+import { diffTree } from "./tree.js";
+import { Ui, type UiInput } from "./ui.js";
+import { drawDefaultPanel } from "./default-panel.js";
+
+/** Finds the built browser page: `dist/web` beside the compiled package, or from the sources. */
+export function findWebRoot(): string {
+  const candidates = [new URL("../web/", import.meta.url), new URL("../../dist/web/", import.meta.url)];
+  for (const candidate of candidates) {
+    const path = fileURLToPath(candidate);
+    if (existsSync(`${path}index.html`)) {
+      return path;
+    }
+  }
+  throw new Error("the panel's web page is not built; run npm run build");
+}
+
+const INPUT_TYPES = new Set(["click", "toggle", "follow", "plotWidth"]);
+
+/**
+ * Serves an app's panel: runs the `ui` callback once per frame while a browser is connected,
+ * applies browser input in arrival order before each frame, and sends each browser the changed
+ * nodes and the envelopes of the plots drawn.
+ */
+export async function startPanel(app: App, draw: ((ui: Ui) => void) | undefined, options: PanelRunOptions): Promise<PanelHandle> {
+  const server = new PanelServer({
+    webRoot: findWebRoot(),
+    appName: app.name,
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.allowRemote === undefined ? {} : { allowRemote: options.allowRemote }),
+  });
+  const ui = new Ui();
+  const sent = new Map<number, Map<string, string>>();
+  const inputs: UiInput[] = [];
+  let seq = 0;
+  const render = draw ?? ((u: Ui) => drawDefaultPanel(u, app));
+
+  server.on("connection", ({ id }) => sent.set(id, new Map()));
+  server.on("disconnect", ({ id }) => sent.delete(id));
+  server.on("error", ({ error }) => app.ctx.log(`Panel server: ${error.message}`));
+  server.on("message", ({ message }) => {
+    const input = message as unknown as UiInput;
+    if (INPUT_TYPES.has(input.type) && typeof input.id === "string") {
+      inputs.push(input);
+    }
+  });
+
+  const frame = () => {
+    if (server.connectionCount === 0) {
+      return;
+    }
+    for (const input of inputs.splice(0)) {
+      ui.applyInput(input);
+    }
+    let result: ReturnType<Ui["frame"]>;
+    try {
+      result = ui.frame(render);
+    } catch (error) {
+      app.ctx.statusMessage = `The panel's ui callback failed: ${(error as Error).message}`;
+      return;
+    }
+    seq++;
+    const envelopes = result.plots.map((plot) => {
+      const envelope = plot.stream.info === undefined || plot.stream.kind !== "numeric" ? undefined : plot.stream.getDisplay(plot.widthPx, plot.spanMs);
+      return envelope === undefined ? undefined : encodeEnvelopeFrame(plot.id, envelope);
+    });
+    for (const [connection, state] of sent) {
+      const diff = diffTree(result.nodes, state);
+      if (diff.set.length > 0 || diff.remove.length > 0) {
+        server.sendJson(connection, { type: "frame", seq, root: "root", set: diff.set, remove: diff.remove });
+      }
+      for (const bytes of envelopes) {
+        if (bytes !== undefined) {
+          server.sendBinary(connection, bytes);
+        }
+      }
+    }
+  };
+  const loop = new FixedRateLoop({ rateHz: options.frameHz ?? 30, clock: app.clock, tick: frame });
+  const started = await server.start();
+  loop.start();
+  return {
+    url: started.url,
+    warnings: started.warnings,
+    stop: async () => {
+      loop.stop();
+      await server.stop();
+    },
+  };
+}
