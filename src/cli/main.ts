@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { CliError, parseNonNegativeInteger, parsePositive, parsePositiveInteger } from "./cli-error.js";
 import { DEMO_DEFAULTS, runDemo } from "./demo.js";
+import { runDemoUi } from "./demo-ui.js";
 import { runEvaluate, type EvaluateCliOptions } from "./evaluate.js";
 import { runImportLibemg } from "./import-libemg.js";
 import { formatSessionSummary, summariseSession } from "./inspect.js";
@@ -32,8 +33,27 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option("--data <dir>", "a LibEMG-layout data set: trials 1-3 replayed and recorded for training, 4-6 replayed for prediction")
     .option("--speed <factor>", "replay speed of --data; 1 is real time", String(DEMO_DEFAULTS.speed))
     .option("--out <folder>", "folder that receives the recorded sessions", DEMO_DEFAULTS.out)
-    .action(async (options: Record<string, string | undefined>) => {
-      const data = options.data;
+    .option("--ui", "serve the full panel on 127.0.0.1 and run until stopped (Ctrl-C)")
+    .option("--port <port>", "first port to try for the panel", "8765")
+    .action(async (options: Record<string, string | boolean | undefined>) => {
+      const data = options.data as string | undefined;
+      if (options.ui === true) {
+        if (data !== undefined) {
+          throw new CliError("--ui runs on the synthetic stream; leave out --data");
+        }
+        await runDemoUi(
+          {
+            channels: parsePositiveInteger("--channels", options.channels as string),
+            predictHz: parsePositive("--predict-hz", options.predictHz as string),
+            seed: parseNonNegativeInteger("--seed", options.seed as string),
+            out: options.out as string,
+            port: parsePositiveInteger("--port", options.port as string),
+            ...(options.sampleRateHz === undefined ? {} : { sampleRateHz: parsePositive("--sample-rate-hz", options.sampleRateHz as string) }),
+          },
+          print,
+        );
+        return;
+      }
       await runDemo(
         {
           channels: parsePositiveInteger("--channels", options.channels as string),
@@ -42,7 +62,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
               ? data === undefined
                 ? DEMO_DEFAULTS.sampleRateHz
                 : 200
-              : parsePositive("--sample-rate-hz", options.sampleRateHz),
+              : parsePositive("--sample-rate-hz", options.sampleRateHz as string),
           trialS: parseAtMost("--trial-s", parsePositive("--trial-s", options.trialS as string), 3600),
           repetitions: parsePositiveInteger("--repetitions", options.repetitions as string),
           seed: parseNonNegativeInteger("--seed", options.seed as string),

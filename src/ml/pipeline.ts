@@ -17,6 +17,7 @@ import {
   type TrainContext,
   type TrainFn,
   type TrainModule,
+  type TrainProgress,
 } from "./pipeline-types.js";
 import { runTrainModule } from "./train-runner.js";
 
@@ -58,6 +59,7 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
   #train: TrainFn | TrainModule | undefined;
   #predict: PredictFn | undefined;
   #training: Promise<void> | undefined;
+  #progress: TrainProgress | undefined;
   #cancelTraining: ((reason: string) => void) | undefined;
   #droppedReported = false;
   readonly #reportedErrors = new Set<string>();
@@ -135,6 +137,11 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
     return this.#loop.stats;
   }
 
+  /** Latest progress of the training in progress, or undefined when none reported any. */
+  get trainProgress(): TrainProgress | undefined {
+    return this.#training === undefined ? undefined : this.#progress;
+  }
+
   /** Resolves when the training in progress ends (at once when none runs). */
   whenTrainingDone(): Promise<void> {
     return this.#training ?? Promise.resolve();
@@ -168,6 +175,7 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
     const train = this.#train as TrainFn | TrainModule;
     ctx.statusMessage = "Training...";
     this.#appendTrainLog(`Training on ${data.paths.length} sessions, classes ${data.classes.map((c) => data.classNames[c]).join(", ")}`);
+    this.#progress = undefined;
     this.#training = this.#runTraining(train, data);
     return { ok: true };
   }
@@ -260,7 +268,8 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
       progress: (fraction, message = "") => {
         const percent = Math.round(Math.min(1, Math.max(0, Number(fraction) || 0)) * 100);
         ctx.statusMessage = `Training... ${percent} %${message === "" ? "" : ` ${message}`}`;
-        this.emit("trainProgress", { fraction, message }, (error) => this.#reportListenerError("trainProgress", error));
+        this.#progress = { fraction: percent / 100, message };
+        this.emit("trainProgress", this.#progress, (error) => this.#reportListenerError("trainProgress", error));
       },
     };
     ctx.log("Training started");

@@ -41,7 +41,8 @@ export class TrainingData {
 
 /**
  * Lists the sessions directly inside `folder`: `.session.zip` archives and folders holding a
- * `meta.json` (recordings that were not packed), sorted by name.
+ * `meta.json` (recordings that were not packed), sorted by name. A folder whose archive is
+ * already there (a recording being packed) is listed as the archive only.
  */
 export async function listSessions(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true });
@@ -57,5 +58,6 @@ export async function listSessions(folder: string): Promise<string[]> {
       }
     }
   }
-  return found.sort();
+  const archives = new Set(found.filter((path) => path.endsWith(".session.zip")));
+  return found.filter((path) => path.endsWith(".session.zip") || !archives.has(`${path}.session.zip`)).sort();
 }

@@ -18,3 +18,12 @@ export {
   trainButton,
   trainingLog,
 } from "./widgets/ml.js";
+export {
+  appLog,
+  cueDisplay,
+  predictionLabel,
+  recordingControls,
+  signalViewer,
+  trainingResults,
+} from "./widgets/app-widgets.js";
+export { sessionManager } from "./widgets/session-manager.js";
