@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { benchIngestRecord } from "./ingest-record.js";
+import { benchPanelFps } from "./panel-fps.js";
 import { benchExtractPredict, benchPredictLoop, benchTrainingStall } from "./predict.js";
 import type { BenchFigure } from "./figure.js";
 
@@ -34,6 +35,10 @@ figures.push(await benchExtractPredict());
 figures.push(...(await benchPredictLoop(50, quick ? 3 : 20)));
 figures.push(...(await benchPredictLoop(1000, quick ? 3 : 20)));
 figures.push(await benchTrainingStall(quick ? 1000 : 5000));
+const panelFigure = await benchPanelFps(quick ? 3 : 10);
+if (panelFigure !== undefined) {
+  figures.push(panelFigure);
+}
 
 for (const figure of figures) {
   const verdict = figure.met ? "met" : "NOT met";
