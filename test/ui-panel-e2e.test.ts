@@ -73,6 +73,23 @@ describe.skipIf(BROWSER_SKIP_REASON !== undefined)("panel in a browser", () => {
     await page.screenshot({ path: SCREENSHOT });
   });
 
+  it("shows one app to two browsers that both drive it", async () => {
+    const second = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+    try {
+      await second.goto(url);
+      await second.getByText("Pipeline", { exact: true }).waitFor({ timeout: WAIT_MS });
+      await second.getByText("Predict", { exact: true }).click();
+      await expect.poll(() => app.ctx.state, { timeout: WAIT_MS }).toBe("predicting");
+      await page.getByText("Stop", { exact: true }).waitFor({ timeout: WAIT_MS });
+      await page.getByText("Stop", { exact: true }).click();
+      await expect.poll(() => app.ctx.state, { timeout: WAIT_MS }).toBe("idle");
+      await second.getByText("Predict", { exact: true }).waitFor({ timeout: WAIT_MS });
+      await expect.poll(() => second.locator("[data-id='root/status line/state']").innerText(), { timeout: WAIT_MS }).toMatch(/idle/);
+    } finally {
+      await second.close();
+    }
+  });
+
   it("refuses a connection with a wrong token or another Origin", async () => {
     const parsed = new URL(url);
     const wsUrl = (token: string) => `ws://127.0.0.1:${parsed.port}/ws?token=${token}`;
