@@ -11,6 +11,7 @@ export { App, type AppOptions, type Hook, type RecordingResult, type RunOptions 
 export type { PanelRunOptions } from "./app/panel-host.js";
 export { Context, type ContextEvents } from "./app/context.js";
 export { Recording, type RecordingOptions, type RecordingSummary } from "./app/recording.js";
+export { CueSchedule, type CuePosition, type CueStep } from "./app/cue-schedule.js";
 export { SHUTDOWN_SIGNALS } from "./app/signals.js";
 export { localClockS, SimulatedClock, systemClock, type Clock, type TimerHandle } from "./core/clock.js";
 export { TypedEmitter } from "./core/events.js";

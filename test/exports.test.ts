@@ -7,6 +7,7 @@ const ENTRY_POINTS: Record<string, string[]> = {
     "App",
     "CORE_TRANSITIONS",
     "Context",
+    "CueSchedule",
     "DEFAULT_LOG_CAPACITY",
     "Recording",
     "SHUTDOWN_SIGNALS",

@@ -20,7 +20,7 @@ describe.skipIf(BROWSER_SKIP_REASON !== undefined)("myogestic demo --ui as an op
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "myogestic-ui-demo-"));
-    child = spawn(process.execPath, [BIN_PATH, "demo", "--ui", "--out", join(work, "sessions"), "--port", "19350"], {
+    child = spawn(process.execPath, [BIN_PATH, "demo", "--ui", "--out", join(work, "sessions"), "--port", "19350", "--trial-s", "0.6", "--repetitions", "1"], {
       cwd: work,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -117,5 +117,16 @@ describe.skipIf(BROWSER_SKIP_REASON !== undefined)("myogestic demo --ui as an op
     await statusIs(/Model saved to /);
     await button("Load model").click();
     await statusIs(/Model loaded from /);
+  });
+
+  it("records a scripted protocol with a countdown for the person", { timeout: 60_000 }, async () => {
+    const before = (await readdir(join(work, "sessions"))).filter((name) => name.endsWith(".session.zip")).length;
+    await button("Record protocol (4 trials)").click();
+    const cue = page.locator("[data-id='root/grid/Person/Cue/cue']");
+    await expect.poll(() => cue.innerText(), { timeout: WAIT_MS }).toMatch(/Next/i);
+    await statusIs(/Saved .*\.session\.zip/);
+    await expect
+      .poll(async () => (await readdir(join(work, "sessions"))).filter((name) => name.endsWith(".session.zip")).length, { timeout: WAIT_MS })
+      .toBe(before + 1);
   });
 });

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { App } from "../app/app.js";
+import { CueSchedule } from "../app/cue-schedule.js";
 import type { WindowClassifier } from "../ml/classifier.js";
 import { loadModelFile, saveModelFile } from "../ml/model-file.js";
 import { Pipeline } from "../ml/pipeline.js";
@@ -48,16 +49,17 @@ export async function runDemoUi(options: DemoUiOptions = {}, print: (line: strin
     saveModelFile(model, path, (model as Partial<WindowClassifier>).trainedOn === undefined ? {} : { trainedOn: (model as WindowClassifier).trainedOn() });
   pipeline.loadModel = (path) => loadModelFile(path, { expect: streamSetup(app, "emg") });
   const modelPath = join(settings.out, "..", "models", "demo.model");
+  const schedule = new CueSchedule(app, CueSchedule.cycle(settings.classNames.length, { trialS: settings.trialS, repetitions: settings.repetitions }));
 
   app.ui((ui: Ui) => {
     statusLine(ui, app);
     ui.grid(2, () => {
       signalViewer(ui, emg, { spanMs: 3000 });
       ui.panel("Person", () => {
-        cueDisplay(ui, app);
+        cueDisplay(ui, app, { schedule });
         predictionLabel(ui, pipeline, "gesture");
       });
-      recordingControls(ui, app, { folder: settings.out });
+      recordingControls(ui, app, { folder: settings.out, schedule });
       pipeline.trainingData = sessionManager(ui, app, { folder: settings.out });
       pipelinePanel(ui, pipeline, { modelPath });
       ui.panel("Training results", () => trainingResults(ui, pipeline));

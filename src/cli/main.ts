@@ -48,6 +48,8 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
             seed: parseNonNegativeInteger("--seed", options.seed as string),
             out: options.out as string,
             port: parsePositiveInteger("--port", options.port as string),
+            trialS: parseAtMost("--trial-s", parsePositive("--trial-s", options.trialS as string), 3600),
+            repetitions: parsePositiveInteger("--repetitions", options.repetitions as string),
             ...(options.sampleRateHz === undefined ? {} : { sampleRateHz: parsePositive("--sample-rate-hz", options.sampleRateHz as string) }),
           },
           print,

@@ -1,4 +1,5 @@
 import type { App } from "../../app/app.js";
+import type { CueSchedule } from "../../app/cue-schedule.js";
 import { formatLogEntry } from "../../core/log.js";
 import type { WindowClassifier } from "../../ml/classifier.js";
 import type { Pipeline } from "../../ml/pipeline.js";
@@ -25,7 +26,12 @@ export function signalViewer(ui: Ui, stream: Stream, options: { spanMs?: number;
  * so writes a label while recording), plus one that clears it. Record is disabled with the
  * reason unless the app is idle and running.
  */
-export function recordingControls(ui: Ui, app: App, options: { folder: string; classNames?: readonly string[] }): void {
+export function recordingControls(
+  ui: Ui,
+  app: App,
+  options: { folder: string; classNames?: readonly string[]; schedule?: CueSchedule },
+): void {
+  const schedule = options.schedule;
   const classNames = options.classNames ?? app.classNames;
   ui.panel("Recording", () => {
     ui.row(
@@ -36,7 +42,14 @@ export function recordingControls(ui: Ui, app: App, options: { folder: string; c
           void app.startRecording({ folder: options.folder, classNames });
         }
         if (ui.button("Stop", state === "recording" ? {} : { disabled: "Not recording" })) {
+          schedule?.stop();
           void app.stopRecording();
+        }
+        if (schedule !== undefined) {
+          const steps = schedule.steps.length;
+          if (ui.button(`Record protocol (${steps} trials)`, { id: "protocol", ...(recordReason === undefined ? {} : { disabled: recordReason }), active: schedule.running })) {
+            void runProtocol(app, schedule, options.folder, classNames);
+          }
         }
         const recording = app.ctx.recording;
         if (recording !== null) {
@@ -61,11 +74,33 @@ export function recordingControls(ui: Ui, app: App, options: { folder: string; c
   });
 }
 
-/** Draws the cue for the person: the class to perform now, large, with the next and a countdown. */
-export function cueDisplay(ui: Ui, app: App, options: { nextText?: string; countdownS?: number } = {}): void {
-  const cue = app.ctx.cue;
-  const text = cue === null ? "Relax" : (app.classNames[cue] ?? `Class ${cue}`);
-  ui.panel("Cue", () => ui.cue(text, options));
+/** Records while `schedule` runs: starts a recording, runs the schedule, and stops at its end. */
+async function runProtocol(app: App, schedule: CueSchedule, folder: string, classNames: readonly string[]): Promise<void> {
+  const started = await app.startRecording({ folder, classNames });
+  if (!started.ok) {
+    return;
+  }
+  schedule.start();
+  await schedule.finished;
+  if (app.ctx.state === "recording") {
+    await app.stopRecording();
+  }
+}
+
+/**
+ * Draws the cue for the person: the class to perform now, large. With a running schedule it also
+ * shows the next class and a countdown to it.
+ */
+export function cueDisplay(ui: Ui, app: App, options: { schedule?: CueSchedule } = {}): void {
+  const name = (classIndex: number | null) => (classIndex === null ? "Relax" : (app.classNames[classIndex] ?? `Class ${classIndex}`));
+  const position = options.schedule?.position;
+  ui.panel("Cue", () =>
+    ui.cue(name(app.ctx.cue), {
+      ...(position === undefined
+        ? {}
+        : { nextText: position.next === undefined ? "End" : name(position.next.classIndex), countdownS: Math.ceil(position.remainingS * 10) / 10 }),
+    }),
+  );
 }
 
 /** Draws the prediction under `key` of `pipeline.predictions`, large. */
