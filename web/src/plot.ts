@@ -15,7 +15,11 @@ declare global {
   }
 }
 
-/** Calls `draw` on every plot marked dirty, once per animation frame. */
+/**
+ * Calls `draw` on every plot marked dirty, once per animation frame. A plot with envelopes still
+ * queued (two arrived within one frame) is marked again for the next frame, so each envelope is
+ * shown for at least one frame.
+ */
 class DrawScheduler {
   #dirty = new Set<PlotView>();
   #frameRequested = false;
@@ -28,12 +32,17 @@ class DrawScheduler {
       this.#frameRequested = false;
       const plots = [...this.#dirty];
       this.#dirty.clear();
-      for (const view of plots) view.draw();
+      for (const view of plots) {
+        if (view.draw()) this.mark(view);
+      }
       window.myogesticPlotFrames = (window.myogesticPlotFrames ?? 0) + 1;
       window.myogesticPlotFrameMs = performance.now();
     });
   }
 }
+
+/** Envelopes a plot keeps waiting to be drawn; older ones are dropped, which bounds the delay. */
+const MAX_QUEUED_ENVELOPES = 2;
 
 const scheduler = new DrawScheduler();
 
@@ -45,6 +54,7 @@ export class PlotView {
   readonly #resizeObserver: ResizeObserver;
   readonly #reportWidth: (widthPx: number) => void;
   #envelope: Envelope | undefined;
+  readonly #queue: Envelope[] = [];
   #nChannels = 1;
   #heightCssPx = DEFAULT_HEIGHT_PX;
   #widthDevicePx = 0;
@@ -74,7 +84,8 @@ export class PlotView {
   }
 
   setEnvelope(envelope: Envelope): void {
-    this.#envelope = envelope;
+    this.#queue.push(envelope);
+    if (this.#queue.length > MAX_QUEUED_ENVELOPES) this.#queue.shift();
     scheduler.mark(this);
   }
 
@@ -105,14 +116,17 @@ export class PlotView {
     }
   }
 
-  draw(): void {
+  /** Draws the next queued envelope (or redraws the last) and returns whether more are queued. */
+  draw(): boolean {
+    this.#envelope = this.#queue.shift() ?? this.#envelope;
+    const more = this.#queue.length > 0;
     const context = this.#canvas.getContext("2d");
-    if (context === null) return;
+    if (context === null) return more;
     const { width, height } = this.#canvas;
-    if (width === 0 || height === 0) return;
+    if (width === 0 || height === 0) return more;
     const envelope = this.#envelope;
     const nChannels = envelope?.nChannels ?? this.#nChannels;
-    if (nChannels === 0) return;
+    if (nChannels === 0) return more;
     const ratio = window.devicePixelRatio || 1;
     const bandHeight = height / nChannels;
 
@@ -136,6 +150,7 @@ export class PlotView {
     for (let channel = 0; channel < nChannels; channel++) {
       drawChannelLabel(context, `ch ${channel + 1}`, channel * bandHeight, ratio);
     }
+    return more;
   }
 }
 
