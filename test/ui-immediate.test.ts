@@ -63,6 +63,26 @@ describe("Ui widgets", () => {
   });
 });
 
+describe("Ui input", () => {
+  it("ignores input for ids that are not widgets of that kind in the last frame", () => {
+    const ui = new Ui();
+    const draw = (seen: unknown[]) => (u: Ui) => {
+      seen.push(u.checkbox("Fist", true));
+      seen.push(u.button("Go"));
+    };
+    const seen: unknown[] = [];
+    ui.frame(draw(seen));
+    ui.applyInput({ type: "toggle", id: "root/Go", checked: false });
+    ui.applyInput({ type: "click", id: "root/Fist" });
+    for (let i = 0; i < 1000; i++) {
+      ui.applyInput({ type: "toggle", id: `root/made-up ${i}`, checked: true });
+      ui.applyInput({ type: "plotWidth", id: `root/made-up ${i}`, widthPx: 100 });
+    }
+    ui.frame(draw(seen));
+    expect(seen).toEqual([true, false, true, false]);
+  });
+});
+
 describe("diffTree", () => {
   it("sends every node first, then only what changed, and removals", () => {
     const ui = new Ui();

@@ -52,6 +52,7 @@ describe("trainButton", () => {
     const { app, pipeline, ui } = setUp();
     pipeline.train(() => ({ trained: true }));
     pipeline.trainingData = new TrainingData({ paths: ["x"], classNames: ["A"] });
+    ui.frame((u) => trainButton(u, pipeline));
     ui.applyInput({ type: "click", id: "root/Train" });
     ui.frame((u) => trainButton(u, pipeline));
     expect(app.ctx.state).toBe("training");
@@ -96,6 +97,7 @@ describe("saveModelButton and loadModelButton", () => {
       saveModelButton(u, pipeline, "models/a.model");
       loadModelButton(u, pipeline, "models/a.model");
     };
+    ui.frame(draw);
     ui.applyInput({ type: "click", id: "root/save model" });
     ui.frame(draw);
     await settle();

@@ -507,3 +507,20 @@ describe("PanelServer lifecycle", () => {
     await server.stop();
   });
 });
+
+describe("PanelServer limits", () => {
+  it("refuses connections beyond MAX_CONNECTIONS with 503", async () => {
+    const { MAX_CONNECTIONS } = await import("../src/ui/server.js");
+    const { port, server } = await startServer();
+    const open: TestClient[] = [];
+    for (let i = 0; i < MAX_CONNECTIONS; i++) {
+      open.push(await connect(port));
+    }
+    expect(server.connectionCount).toBe(MAX_CONNECTIONS);
+    await expect(connect(port)).rejects.toThrow("HTTP 503");
+    open[0]?.socket.close();
+    await open[0]?.closed;
+    await expect.poll(() => server.connectionCount, { timeout: EVENT_TIMEOUT_MS }).toBe(MAX_CONNECTIONS - 1);
+    await connect(port);
+  });
+});

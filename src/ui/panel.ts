@@ -44,7 +44,13 @@ export async function startPanel(app: App, draw: ((ui: Ui) => void) | undefined,
 
   server.on("connection", ({ id }) => sent.set(id, new Map()));
   server.on("disconnect", ({ id }) => sent.delete(id));
-  server.on("error", ({ error }) => app.ctx.log(`Panel server: ${error.message}`));
+  server.on("error", ({ error }) => {
+    // A page closed without a goodbye is routine, not something to show the operator.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ECONNRESET" && code !== "EPIPE") {
+      app.ctx.log(`Panel server: ${error.message}`);
+    }
+  });
   server.on("message", ({ message }) => {
     const input = message as unknown as UiInput;
     if (INPUT_TYPES.has(input.type) && typeof input.id === "string") {

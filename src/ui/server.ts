@@ -54,6 +54,12 @@ const MIN_TOKEN_LENGTH = 16;
 const CLOSE_UNSUPPORTED_DATA = 1003;
 const CLOSE_POLICY_VIOLATION = 1008;
 
+/** Close code for a page that fell too far behind (RFC 6455 "try again later"). */
+const CLOSE_TRY_AGAIN_LATER = 1013;
+
+/** Pages connected at once; more are refused with 503. */
+export const MAX_CONNECTIONS = 16;
+
 type ServerState = "idle" | "starting" | "listening" | "stopping" | "stopped";
 
 /**
@@ -252,6 +258,12 @@ export class PanelServer extends TypedEmitter<PanelServerEvents> {
     if (socket === undefined || socket.readyState !== WebSocket.OPEN) {
       return false;
     }
+    // A page that stops reading would make text frames queue without bound; it is closed
+    // instead, and a reload starts it afresh.
+    if (socket.bufferedAmount > this.#maxBufferedBytes) {
+      socket.close(CLOSE_TRY_AGAIN_LATER, "the page fell behind; reload it");
+      return false;
+    }
     socket.send(JSON.stringify(value));
     return true;
   }
@@ -347,6 +359,10 @@ export class PanelServer extends TypedEmitter<PanelServerEvents> {
     const tokenValid = token !== null && tokensMatch(token, this.#token);
     if (!this.#hostAllowed(request) || !originAllowed || !tokenValid) {
       rejectUpgrade(socket, 403);
+      return;
+    }
+    if (this.#connections.size >= MAX_CONNECTIONS) {
+      rejectUpgrade(socket, 503);
       return;
     }
 

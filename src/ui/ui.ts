@@ -46,6 +46,12 @@ export class Ui {
 
   /** Applies input from a browser; clicks take effect on the next frame. */
   applyInput(input: UiInput): void {
+    // Only widgets of the last frame accept input, so made-up ids cannot grow the state.
+    const target = this.#nodes.get(input.id);
+    const expected = { click: "button", toggle: "checkbox", follow: "log", plotWidth: "plot" }[input.type];
+    if (target === undefined || target.type !== expected) {
+      return;
+    }
     switch (input.type) {
       case "click":
         this.#pendingClicks.add(input.id);
