@@ -1,22 +1,11 @@
 /** Message shapes of panel protocol version 1, and the parser for binary envelope frames. */
 
+import type { UiNodeType } from "../../src/ui/tree.js";
+
 export const PROTOCOL_VERSION = 1;
 
-export type NodeType =
-  | "root"
-  | "panel"
-  | "grid"
-  | "row"
-  | "text"
-  | "heading"
-  | "pill"
-  | "button"
-  | "checkbox"
-  | "progress"
-  | "log"
-  | "plot"
-  | "cue"
-  | "matrix";
+/** Widget types; the server's definition is the one source of them. */
+export type NodeType = UiNodeType;
 
 /** One widget in the tree. Its `props` depend on `type`, so the views check each one's type. */
 export interface WireNode {
