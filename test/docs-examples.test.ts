@@ -41,6 +41,24 @@ describe("README examples", () => {
     }
   });
 
+  it("shows examples/gestures.ts as it is", async () => {
+    const readme = await readFile(join(ROOT, "README.md"), "utf8");
+    const example = await readFile(join(ROOT, "examples", "gestures.ts"), "utf8");
+    expect(readme).toContain("```ts\n" + example + "```");
+  });
+
+  it("runs the gestures example and predicts the cued class", async () => {
+    const cwd = await mkdtemp(join(tmpdir(), "myogestic-example-"));
+    try {
+      const result = await runExample("examples/gestures.ts", cwd);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/cue Fist, predicted Fist/);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
   it("opens with the two commands a newcomer runs", async () => {
     const readme = await readFile(join(ROOT, "README.md"), "utf8");
     const firstBlock = readme.split("```")[1] ?? "";
