@@ -30,7 +30,7 @@ export async function benchPanelFps(durationS: number): Promise<BenchFigure | un
     const page = await browser.newPage({ viewport: { width: 1400, height: 1900 } });
     await page.goto(app.panelUrl ?? "");
     await page.waitForFunction(() => (window.myogesticPlotFrames ?? 0) > 10, undefined, { timeout: 15_000 });
-    // Frames are counted between two drawn frames, so the window holds whole frame intervals.
+    // Frames are counted between two drawn frames, so the window spans whole frame intervals.
     const read = () => page.evaluate(() => [window.myogesticPlotFrames ?? 0, window.myogesticPlotFrameMs ?? 0] as const);
     const start = await read();
     await new Promise((resolve) => setTimeout(resolve, durationS * 1000));

@@ -7,6 +7,7 @@ import { LinearDiscriminant } from "../src/recipes/estimators/lda.js";
 import { extractGroup, htd } from "../src/recipes/features/index.js";
 import { listLibemgDataset, readLibemgCsv } from "../src/session/libemg.js";
 import { TrainingData } from "../src/session/training-data.js";
+import { sliceChannelsFirst } from "../src/session/windows.js";
 import { SyntheticEmgSource } from "../src/sources/synthetic.js";
 import type { StreamWindow } from "../src/stream/stream-types.js";
 import type { BenchFigure } from "./figure.js";
@@ -65,12 +66,7 @@ export async function benchExtractPredict(): Promise<BenchFigure> {
 
 function* cut(samples: Float32Array, nSamples: number, nChannels: number, length: number, step: number): Generator<StreamWindow> {
   for (let start = 0; start + length <= nSamples; start += step) {
-    const data = new Float32Array(nChannels * length);
-    for (let i = 0; i < length; i++) {
-      for (let c = 0; c < nChannels; c++) {
-        data[c * length + i] = samples[(start + i) * nChannels + c] as number;
-      }
-    }
+    const data = sliceChannelsFirst(samples, nChannels, start, length);
     yield { data, nChannels, nSamples: length, timestamps: new Float64Array(length) };
   }
 }

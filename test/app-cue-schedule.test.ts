@@ -4,7 +4,7 @@ import { CueSchedule } from "../src/app/cue-schedule.js";
 import { SimulatedClock } from "../src/core/clock.js";
 
 describe("CueSchedule", () => {
-  it("steps the cue through the classes on time and clears it at the end", async () => {
+  it("steps the cue through the classes on time", async () => {
     const clock = new SimulatedClock(0);
     const app = new App({ name: "Schedule", classNames: ["Rest", "Fist"], clock });
     const changes: [number | null, number][] = [];

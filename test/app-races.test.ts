@@ -144,7 +144,7 @@ describe("App cue checks", () => {
     await app.stop();
   });
 
-  it("refuses to record a cue with no class names and leaves nothing on disk", async () => {
+  it("rejects recording an unnamed cue", async () => {
     const folder = await tempFolder();
     const { app } = await startedApp([]);
     app.ctx.cue = 0;

@@ -64,7 +64,7 @@ describe("Ui widgets", () => {
 });
 
 describe("Ui input", () => {
-  it("ignores input for ids that are not widgets of that kind in the last frame", () => {
+  it("ignores input for unknown widget ids", () => {
     const ui = new Ui();
     const draw = (seen: unknown[]) => (u: Ui) => {
       seen.push(u.checkbox("Fist", true));

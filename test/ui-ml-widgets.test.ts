@@ -78,7 +78,7 @@ describe("saveModelButton and loadModelButton", () => {
     expect(nodes().get("root/load model")?.props).toMatchObject({ disabled: false });
   });
 
-  it("save and load report success and failure on the status line and in the log", async () => {
+  it("reports save and load outcomes", async () => {
     const { app, pipeline, ui } = setUp();
     const saved: unknown[] = [];
     const model = { w: 1 };
@@ -123,7 +123,7 @@ describe("saveModelButton and loadModelButton", () => {
 });
 
 describe("pipelinePanel", () => {
-  it("puts Train and Predict side by side and adds log toggles once a log exists", async () => {
+  it("shows log toggles once a log exists", async () => {
     const { pipeline, ui } = setUp();
     let nodes = ui.frame((u) => pipelinePanel(u, pipeline)).nodes;
     expect(nodes.get("root/Pipeline")?.props).toEqual({ title: "Pipeline" });

@@ -30,7 +30,7 @@ export interface AppOptions {
 export interface RunOptions {
   /** Run without serving a panel, for scripts and tests. Default false. */
   readonly headless?: boolean;
-  /** Where and how the panel is served. */
+  /** Address and frame rate of the panel. */
   readonly panel?: PanelRunOptions;
   /** Receives the panel's address line and warnings. Default: standard output. */
   readonly print?: (line: string) => void;

@@ -7,7 +7,7 @@ export interface CueStep {
   readonly durationS: number;
 }
 
-/** Where a running schedule is. */
+/** Position of a running schedule. */
 export interface CuePosition {
   readonly index: number;
   readonly step: CueStep;

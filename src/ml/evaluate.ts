@@ -5,7 +5,7 @@ import { computeMetrics, type ClassificationMetrics } from "../recipes/metrics.j
 import { hasNonFinite } from "../recipes/window.js";
 import { listLibemgDataset, readLibemgCsv } from "../session/libemg.js";
 import { openSession } from "../session/reader.js";
-import { iterLabeledWindows } from "../session/windows.js";
+import { iterLabeledWindows, sliceChannelsFirst } from "../session/windows.js";
 import { checkFeatureSpec, extractFeatureRow, type FeatureSpec } from "./classifier.js";
 
 /** Options of {@link evaluateOffline}. */
@@ -137,12 +137,7 @@ function cutCsvWindows(
   }
   const data = new Float32Array(nChannels * windowSamples);
   for (let start = 0; start + windowSamples <= nSamples; start += stepSamples) {
-    for (let i = 0; i < windowSamples; i++) {
-      const base = (start + i) * nChannels;
-      for (let c = 0; c < nChannels; c++) {
-        data[c * windowSamples + i] = samples[base + c] as number;
-      }
-    }
+    sliceChannelsFirst(samples, nChannels, start, windowSamples, data);
     const window = { data, nChannels, nSamples: windowSamples };
     if (hasNonFinite(window)) {
       out.skipped++;

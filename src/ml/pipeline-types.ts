@@ -16,7 +16,7 @@ export type Windows = Readonly<Record<string, StreamWindow>>;
 /** Feature extraction: windows in, whatever the model consumes out. */
 export type ExtractFn<Features = unknown> = (windows: Windows) => Features;
 
-/** What a train callback can report while it runs. */
+/** Reporting functions a train callback may call while it runs. */
 export interface TrainContext {
   /** Appends a line to the pipeline's `trainLog` and the app's log. */
   log(line: string): void;

@@ -34,8 +34,8 @@ const MAX_DISTINCT_ERRORS = 100;
  * The constructor opens the two states on the app and registers the predict loop on its hook
  * lists: the loop starts with `beforeRun` and stops with `cleanup`. The loop ticks at
  * `predictHz` against absolute deadlines but works only while the state is `predicting` and a
- * model is set: it reads each stream's newest window of its `windowMs`, calls the extract
- * callback on them and the predict callback on the model and the features. A plain-object result
+ * model is set. Each tick reads each stream's newest window of its `windowMs`, then calls the
+ * extract callback on them and the predict callback on the model and the features. A plain-object result
  * replaces {@link Pipeline.predictions}; any other result is dropped, the previous prediction
  * stays, and the app log says so once. A callback that throws sets the status line and is logged
  * once per distinct error, and the loop goes on.
@@ -322,7 +322,7 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
     this.#reportOnce(`A ${event} listener failed: ${errorMessage(error)}`);
   }
 
-  /** Logs `text` the first time it occurs; after 100 distinct texts, says once that it stops. */
+  /** Logs `text` the first time it occurs; after 100 distinct texts it logs once that it stops. */
   #reportOnce(text: string): void {
     if (this.#reportedErrors.has(text)) {
       return;

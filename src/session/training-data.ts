@@ -12,7 +12,7 @@ export interface TrainingDataOptions {
 }
 
 /**
- * The recordings a training run uses: which sessions, and which of their classes. It holds
+ * The recordings a training run uses: which sessions, and which of their classes. It contains
  * paths, not samples; window iterators read the data when training runs.
  */
 export class TrainingData {

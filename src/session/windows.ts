@@ -182,9 +182,21 @@ function mapClass(session: Session, classIndex: number, classNames: readonly str
 }
 
 function channelsFirst(recorded: RecordedStream, start: number, nSamples: number): Float32Array {
-  const nChannels = recorded.nChannels;
-  const data = new Float32Array(nChannels * nSamples);
-  const samples = recorded.samples;
+  return sliceChannelsFirst(recorded.samples, recorded.nChannels, start, nSamples);
+}
+
+/**
+ * Copies `nSamples` samples from sample `start` of a sample-major array into a channels-first
+ * window (`nChannels × nSamples`), into `out` when given.
+ */
+export function sliceChannelsFirst(
+  samples: ArrayLike<number>,
+  nChannels: number,
+  start: number,
+  nSamples: number,
+  out: Float32Array = new Float32Array(nChannels * nSamples),
+): Float32Array {
+  const data = out;
   for (let i = 0; i < nSamples; i++) {
     const base = (start + i) * nChannels;
     for (let c = 0; c < nChannels; c++) {

@@ -8,7 +8,7 @@ import { statusText } from "./server-static.js";
 /** Number of ports after the requested one that the panel server tries when a port is in use. */
 export const PORT_ATTEMPTS = 20;
 
-/** How long a closing connection may take to answer the closing handshake before it is dropped. */
+/** Time a closing connection gets to complete the closing handshake before it is dropped. */
 const CLOSE_GRACE_MS = 1000;
 
 /** WebSocket close code 1001 (RFC 6455, section 7.4.1): the server is going away. */

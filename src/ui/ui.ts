@@ -83,17 +83,17 @@ export class Ui {
     return { nodes: this.#nodes, plots: this.#plots };
   }
 
-  /** A titled card holding the widgets `body` draws. */
+  /** Draws a titled card containing the widgets `body` draws. */
   panel(title: string, body: () => void, options: WidgetOptions = {}): void {
     this.#container("panel", options.id ?? title, { title }, body);
   }
 
-  /** A grid of `columns` columns holding the widgets `body` draws, in reading order. */
+  /** Draws a grid of `columns` columns containing the widgets `body` draws, in reading order. */
   grid(columns: number, body: () => void, options: WidgetOptions = {}): void {
     this.#container("grid", options.id ?? "grid", { columns }, body);
   }
 
-  /** A horizontal row of widgets. */
+  /** Draws a horizontal row of the widgets `body` draws. */
   row(body: () => void, options: WidgetOptions = {}): void {
     this.#container("row", options.id ?? "row", {}, body);
   }
@@ -106,7 +106,7 @@ export class Ui {
     this.#leaf("heading", options.id ?? "heading", { text });
   }
 
-  /** A coloured rounded label, such as the app state. */
+  /** Draws a coloured rounded label, such as the app state. */
   pill(text: string, color: string, options: WidgetOptions = {}): void {
     this.#leaf("pill", options.id ?? "pill", { text, color });
   }
@@ -127,15 +127,15 @@ export class Ui {
     return checked;
   }
 
-  /** A progress bar; `fraction` is clamped to 0..1. */
+  /** Draws a progress bar, with `fraction` clamped to 0..1. */
   progress(fraction: number, label = "", options: WidgetOptions = {}): void {
     const clamped = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
     this.#leaf("progress", options.id ?? "progress", { fraction: clamped, label });
   }
 
   /**
-   * A read-only log that follows its tail until the user scrolls up. Returns whether it follows;
-   * `follow` in the options forces the state (a follow-tail toggle drawn elsewhere).
+   * Draws a read-only log that follows its tail until the user scrolls up, and returns whether it
+   * follows. `follow` in the options forces the state, for a follow-tail toggle drawn elsewhere.
    */
   log(lines: readonly string[], options: WidgetOptions & { follow?: boolean; maxLines?: number } = {}): boolean {
     const id = this.#childId(options.id ?? "log");
@@ -148,7 +148,7 @@ export class Ui {
     return follow;
   }
 
-  /** A plot of a stream's newest `spanMs`, sent as min/max envelopes sized to its drawn width. */
+  /** Draws a plot of a stream's newest `spanMs`, sent as min/max envelopes sized to its drawn width. */
   plot(stream: Stream, options: WidgetOptions & { spanMs?: number; heightPx?: number; label?: string } = {}): void {
     const spanMs = options.spanMs ?? Math.min(5000, stream.bufferMs);
     const id = this.#leaf("plot", options.id ?? `plot ${stream.name}`, {
@@ -160,12 +160,12 @@ export class Ui {
     this.#plots.push({ id, stream, spanMs, widthPx: this.#plotWidths.get(id) ?? 600 });
   }
 
-  /** The cue shown to the person: the class to perform now, large, with the next and a countdown. */
+  /** Draws the cue for the person: the class to perform now, large, with the next and a countdown. */
   cue(text: string, options: WidgetOptions & { nextText?: string; countdownS?: number } = {}): void {
     this.#leaf("cue", options.id ?? "cue", { text, nextText: options.nextText ?? "", countdownS: options.countdownS ?? null });
   }
 
-  /** A table of numbers, such as a confusion matrix. */
+  /** Draws a table of numbers, such as a confusion matrix. */
   matrix(title: string, rowLabels: readonly string[], columnLabels: readonly string[], cells: readonly (readonly number[])[], options: WidgetOptions = {}): void {
     this.#leaf("matrix", options.id ?? title, { title, rowLabels, columnLabels, cells });
   }

@@ -37,7 +37,12 @@ export function recordingControls(
     ui.row(
       () => {
         const state = app.ctx.state;
-        const recordReason = !app.running ? "The app is not running" : state !== "idle" ? `Cannot record while ${state}` : undefined;
+        let recordReason: string | undefined;
+        if (!app.running) {
+          recordReason = "The app is not running";
+        } else if (state !== "idle") {
+          recordReason = `Cannot record while ${state}`;
+        }
         if (ui.button("Record", { ...(recordReason === undefined ? {} : { disabled: recordReason }), active: state === "recording" })) {
           void app.startRecording({ folder: options.folder, classNames });
         }
