@@ -44,7 +44,7 @@ export async function benchPanelFps(durationS: number): Promise<BenchFigure | un
       target: 30,
       comparison: ">=",
       met: fps >= 30,
-      details: { durationS: (end[1] - start[1]) / 1000, frames: end[0] - start[0] },
+      details: { plotHz: 60, durationS: (end[1] - start[1]) / 1000, frames: end[0] - start[0] },
     };
   } finally {
     await browser.close();

@@ -13,6 +13,8 @@ export interface PanelRunOptions {
   readonly allowRemote?: boolean;
   /** Frames per second while a browser is connected. Default 30. */
   readonly frameHz?: number;
+  /** Plot envelopes sent a second while a browser is connected, apart from the widget frames. Default 60. */
+  readonly plotHz?: number;
 }
 
 /** A served panel, as the ui layer starts it for `app.run()`. */

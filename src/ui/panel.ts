@@ -6,7 +6,7 @@ import { FixedRateLoop } from "../ml/loop.js";
 import { encodeEnvelopeFrame } from "./envelope-frame.js";
 import { PanelServer } from "./server.js";
 import { diffTree } from "./tree.js";
-import { Ui, type UiInput } from "./ui.js";
+import { Ui, type UiInput, type UiPlot } from "./ui.js";
 import { drawDefaultPanel } from "./default-panel.js";
 
 /** Finds the built browser page: `dist/web` beside the compiled package, or from the sources. */
@@ -26,7 +26,7 @@ const INPUT_TYPES = new Set(["click", "toggle", "follow", "plotWidth"]);
 /**
  * Serves an app's panel: runs the `ui` callback once per frame while a browser is connected,
  * applies browser input in arrival order before each frame, and sends each browser the changed
- * nodes and the envelopes of the plots drawn.
+ * nodes; the envelopes of the plots drawn in the latest frame go out at `plotHz`.
  */
 export async function startPanel(app: App, draw: ((ui: Ui) => void) | undefined, options: PanelRunOptions): Promise<PanelHandle> {
   const server = new PanelServer({
@@ -40,6 +40,7 @@ export async function startPanel(app: App, draw: ((ui: Ui) => void) | undefined,
   const sent = new Map<number, Map<string, string>>();
   const inputs: UiInput[] = [];
   let seq = 0;
+  let plots: readonly UiPlot[] = [];
   const render = draw ?? ((u: Ui) => drawDefaultPanel(u, app));
 
   server.on("connection", ({ id }) => sent.set(id, new Map()));
@@ -73,30 +74,49 @@ export async function startPanel(app: App, draw: ((ui: Ui) => void) | undefined,
       return;
     }
     seq++;
-    const envelopes = result.plots.map((plot) => {
-      const envelope = plot.stream.info === undefined || plot.stream.kind !== "numeric" ? undefined : plot.stream.getDisplay(plot.widthPx, plot.spanMs);
-      return envelope === undefined ? undefined : encodeEnvelopeFrame(plot.id, envelope);
-    });
+    plots = result.plots;
     for (const [connection, state] of sent) {
       const diff = diffTree(result.nodes, state);
       if (diff.set.length > 0 || diff.remove.length > 0) {
         server.sendJson(connection, { type: "frame", seq, root: "root", set: diff.set, remove: diff.remove });
       }
-      for (const bytes of envelopes) {
-        if (bytes !== undefined) {
-          server.sendBinary(connection, bytes);
+    }
+  };
+  // Envelopes go out on their own rate, so a plot redraws with new data more often than the
+  // widgets change. Only pages that already hold the widget tree receive them.
+  const sendEnvelopes = () => {
+    if (server.connectionCount === 0 || plots.length === 0) {
+      return;
+    }
+    const envelopes: Uint8Array[] = [];
+    for (const plot of plots) {
+      if (plot.stream.info !== undefined && plot.stream.kind === "numeric") {
+        const envelope = plot.stream.getDisplay(plot.widthPx, plot.spanMs);
+        if (envelope !== undefined) {
+          envelopes.push(encodeEnvelopeFrame(plot.id, envelope));
         }
+      }
+    }
+    for (const [connection, state] of sent) {
+      if (state.size === 0) {
+        continue;
+      }
+      for (const bytes of envelopes) {
+        server.sendBinary(connection, bytes);
       }
     }
   };
   const loop = new FixedRateLoop({ rateHz: options.frameHz ?? 30, clock: app.clock, tick: frame });
+  const plotLoop = new FixedRateLoop({ rateHz: options.plotHz ?? 60, clock: app.clock, tick: sendEnvelopes });
   const started = await server.start();
   loop.start();
+  plotLoop.start();
   return {
     url: started.url,
     warnings: started.warnings,
     stop: async () => {
       loop.stop();
+      plotLoop.stop();
       await server.stop();
     },
   };

@@ -51,6 +51,9 @@ export interface Envelope {
 const ENVELOPE_KIND = 1;
 const HEADER_AFTER_ID_BYTES = 24;
 
+/** Whether this machine stores numbers little-endian, as the envelope frames do. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
  * Parses a binary envelope frame (little-endian). Throws `RangeError` when the frame is of an
  * unknown kind or shorter than its header declares.
@@ -86,6 +89,12 @@ export function parseEnvelope(buffer: ArrayBuffer): Envelope {
       `envelope frame for plot "${plotId}" has ${buffer.byteLength} bytes; ` +
         `${nChannels} channels × ${widthPx} px need ${expectedBytes}`,
     );
+  }
+  if (LITTLE_ENDIAN) {
+    // The values start at a multiple of 4, so they are read in place, without a copy.
+    const min = new Float32Array(buffer, valuesStart, count);
+    const max = new Float32Array(buffer, valuesStart + 4 * count, count);
+    return { plotId, nChannels, widthPx, startS, endS, min, max };
   }
   const min = new Float32Array(count);
   const max = new Float32Array(count);
