@@ -9,6 +9,7 @@ import { listLibemgDataset } from "../session/libemg.js";
 import { TrainingData } from "../session/training-data.js";
 import { ReplaySource } from "../sources/replay.js";
 import { SyntheticEmgSource } from "../sources/synthetic.js";
+import { LslSource } from "../lsl/source.js";
 import { buildDemoPipeline } from "./demo-pipeline.js";
 import type { LiveScoreSummary } from "./live-score.js";
 
@@ -35,6 +36,11 @@ export interface DemoOptions {
   readonly hopMs: number;
   /** A LibEMG-layout data set to replay instead of the synthetic stream. */
   readonly data?: string;
+  /**
+   * Name of a Lab Streaming Layer stream to use instead of the synthetic stream; the person
+   * wearing the electrodes follows the cue printed at each change.
+   */
+  readonly lsl?: string;
   /** Replay speed of the data set; 1 is real time. */
   readonly speed: number;
   /** Trial folders of the data set replayed for training and for prediction. */
@@ -87,28 +93,42 @@ export async function runDemo(
 async function runSyntheticDemo(settings: DemoOptions, print: (line: string) => void, clock: Clock): Promise<DemoSummary> {
   const sleep = (seconds: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, seconds * 1000));
   const app = new App({ name: "myogestic demo", classNames: settings.classNames, clock });
-  app.addStream({
+  const lsl = settings.lsl;
+  const stream = app.addStream({
     name: "emg",
-    source: new SyntheticEmgSource({ channels: settings.channels, sampleRateHz: settings.sampleRateHz, seed: settings.seed, restClasses: [0] }),
+    source:
+      lsl === undefined
+        ? new SyntheticEmgSource({ channels: settings.channels, sampleRateHz: settings.sampleRateHz, seed: settings.seed, restClasses: [0] })
+        : new LslSource({ name: lsl }),
     windowMs: settings.windowMs,
   });
+  const cue = (classIndex: number) => {
+    app.ctx.cue = classIndex;
+    if (lsl !== undefined) {
+      print(`Cue: ${settings.classNames[classIndex] ?? classIndex}`);
+    }
+  };
   const { pipeline, score, changes } = buildDemoPipeline(app, { stream: "emg", ...settings }, print);
   const running = app.run({ headless: true });
   try {
     await app.start();
+    if (stream.status.state !== "running") {
+      throw new Error(stream.status.message);
+    }
     const nClasses = settings.classNames.length;
-    print(
-      `Recording ${settings.repetitions} repetitions of ${nClasses} classes, ${settings.trialS} s each, ` +
-        `from ${settings.channels}-channel synthetic EMG at ${settings.sampleRateHz} Hz`,
-    );
-    app.ctx.cue = 0;
+    const from =
+      lsl === undefined
+        ? `${settings.channels}-channel synthetic EMG at ${settings.sampleRateHz} Hz`
+        : `LSL stream ${lsl} (${stream.nChannels} channels at ${stream.sampleRateHz} Hz)`;
+    print(`Recording ${settings.repetitions} repetitions of ${nClasses} classes, ${settings.trialS} s each, from ${from}`);
+    cue(0);
     const started = await app.startRecording({ folder: settings.out });
     if (!started.ok) {
       throw new Error(started.reason);
     }
     for (let repetition = 0; repetition < settings.repetitions; repetition++) {
       for (let classIndex = 0; classIndex < nClasses; classIndex++) {
-        app.ctx.cue = classIndex;
+        cue(classIndex);
         await sleep(settings.trialS);
       }
     }
@@ -120,10 +140,10 @@ async function runSyntheticDemo(settings: DemoOptions, print: (line: string) => 
 
     const report = await train(pipeline, new TrainingData({ paths: [saved.archivePath], classNames: settings.classNames }), print);
     print(`Predicting live at ${settings.predictHz} Hz while the cue steps through the classes`);
-    app.ctx.cue = 0;
+    cue(0);
     expectOk(pipeline.startPredicting());
     for (let classIndex = 0; classIndex < nClasses; classIndex++) {
-      app.ctx.cue = classIndex;
+      cue(classIndex);
       await sleep(settings.trialS);
     }
     pipeline.stopPredicting();

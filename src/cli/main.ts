@@ -5,6 +5,7 @@ import { DEMO_DEFAULTS, runDemo } from "./demo.js";
 import { runDemoUi } from "./demo-ui.js";
 import { runEvaluate, type EvaluateCliOptions } from "./evaluate.js";
 import { runImportLibemg } from "./import-libemg.js";
+import { addLslCommands } from "./lsl-commands.js";
 import { formatSessionSummary, summariseSession } from "./inspect.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -35,8 +36,13 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option("--out <folder>", "folder that receives the recorded sessions", DEMO_DEFAULTS.out)
     .option("--ui", "serve the full panel on 127.0.0.1 and run until stopped (Ctrl-C)")
     .option("--port <port>", "first port to try for the panel", "8765")
+    .option("--lsl <name>", "a Lab Streaming Layer stream to record and predict from instead of the synthetic stream")
     .action(async (options: Record<string, string | boolean | undefined>) => {
       const data = options.data as string | undefined;
+      const lsl = options.lsl as string | undefined;
+      if (lsl !== undefined && (data !== undefined || options.ui === true)) {
+        throw new CliError("--lsl runs the job on a live stream; leave out --data and --ui");
+      }
       if (options.ui === true) {
         if (data !== undefined) {
           throw new CliError("--ui runs on the synthetic stream; leave out --data");
@@ -72,6 +78,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
           speed: parsePositive("--speed", options.speed as string),
           out: options.out as string,
           ...(data === undefined ? {} : { data }),
+          ...(lsl === undefined ? {} : { lsl }),
         },
         print,
       );
@@ -119,6 +126,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
       print(options.json === true ? JSON.stringify(summary, null, 2) : formatSessionSummary(summary));
     });
 
+  addLslCommands(program, print);
   return program;
 }
 
