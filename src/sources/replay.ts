@@ -1,9 +1,10 @@
 /**
  * A source that plays recorded data back as if it were live: a session recorded by this project
- * or by the Python MyoGestic, or a LibEMG-layout CSV data set.
+ * or by the Python MyoGestic, a LibEMG-layout CSV data set, or a stream of an XDF file.
  */
 import type { Source, SourceInfo, SourceSink } from "../stream/source.js";
 import { loadReplayTimeline, type ReplayPacing, type ReplayTimeline } from "./replay-timeline.js";
+import { isXdfPath, loadXdfTimeline } from "./replay-xdf.js";
 import { upperBound } from "../core/sorted.js";
 import { Ticker } from "./ticker.js";
 
@@ -11,7 +12,8 @@ import { Ticker } from "./ticker.js";
 export interface ReplayOptions {
   /**
    * Path of the data to play: a session folder or `.session.zip` archive, a LibEMG-layout data
-   * set folder (`R_<rep>_C_<class>.csv` files, nested folders allowed), or a single CSV file.
+   * set folder (`R_<rep>_C_<class>.csv` files, nested folders allowed), a single CSV file, or
+   * an `.xdf` file recorded by LabRecorder.
    */
   readonly path: string;
   /**
@@ -25,16 +27,22 @@ export interface ReplayOptions {
    * {@link ReplaySource.finished} resolves.
    */
   readonly loop?: boolean;
-  /** Session stream to play; required when a session has more than one numeric stream. */
+  /**
+   * Session or XDF stream to play, by name. An XDF stream may also be named by its id when no
+   * name matches. Required when the data has more than one numeric stream. Marker and string
+   * streams are not played.
+   */
   readonly stream?: string;
   /**
-   * Sample rate in Hz. Required for CSV data, which has no timestamps. For a session it replaces
-   * the recorded nominal rate, both in the stream's info and for `nominal` pacing.
+   * Sample rate in Hz. Required for CSV data, which has no timestamps. For a session or an XDF
+   * stream it replaces the recorded nominal rate, both in the stream's info and for `nominal`
+   * pacing.
    */
   readonly sampleRateHz?: number;
   /**
-   * `timestamps` spaces samples as recorded (sessions only, and their default); `nominal` spaces
-   * them evenly at the sample rate (the only choice for CSV data).
+   * `timestamps` spaces samples as recorded, and is the default for sessions and XDF files. An
+   * XDF stream is spaced by its clock-corrected timestamps. `nominal` spaces samples evenly at
+   * the sample rate, and is the only choice for CSV data.
    */
   readonly pacing?: ReplayPacing;
   /** Interval between delivered chunks in ms, and the chunk length at speed `Infinity`. Default 20. */
@@ -147,12 +155,13 @@ export class ReplaySource implements Source {
    * Loads the data at `path` and returns its shape. Each open reads the data again.
    *
    * @throws Error for a missing path, an empty data set, files with different channel counts, a
-   *   CSV replay without `sampleRateHz`, or a session stream that cannot be played.
+   *   CSV replay without `sampleRateHz`, or a session or XDF stream that cannot be played.
    */
   async open(): Promise<SourceInfo> {
     // A failed open must not leave the data of an earlier open ready to start.
     this.#timeline = undefined;
-    const timeline = await loadReplayTimeline(this.options);
+    const load = isXdfPath(this.options.path) ? loadXdfTimeline : loadReplayTimeline;
+    const timeline = await load(this.options);
     this.#timeline = timeline;
     this.#description = `replay of ${timeline.description}`;
     return { nChannels: timeline.nChannels, sampleRateHz: timeline.sampleRateHz, kind: "numeric" };
