@@ -4,6 +4,7 @@ import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { benchIngestRecord } from "./ingest-record.js";
 import { benchPanelFps } from "./panel-fps.js";
+import { benchLsl } from "./lsl.js";
 import { benchExtractPredict, benchPredictLoop, benchTrainingStall } from "./predict.js";
 import type { BenchFigure } from "./figure.js";
 
@@ -59,6 +60,7 @@ const panelFigure = await benchPanelFps(quick ? 3 : 10);
 if (panelFigure !== undefined) {
   figures.push(panelFigure);
 }
+figures.push(...(await benchLsl(quick ? 3 : 10)));
 
 for (const figure of figures) {
   const verdict = figure.met ? "met" : "NOT met";
