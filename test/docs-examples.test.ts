@@ -21,6 +21,24 @@ function runExample(file: string, cwd: string): Promise<{ code: number | null; s
 }
 
 describe("README examples", () => {
+  it("shows examples/lsl.ts as it is", async () => {
+    const readme = await readFile(join(ROOT, "README.md"), "utf8");
+    const example = await readFile(join(ROOT, "examples", "lsl.ts"), "utf8");
+    expect(readme).toContain("```ts\n" + example + "```");
+  });
+
+  it("runs the LSL example over loopback", async () => {
+    const cwd = await mkdtemp(join(tmpdir(), "myogestic-example-"));
+    try {
+      const result = await runExample("examples/lsl.ts", cwd);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/received 8 channels at 1000 Hz; publishing RMS DemoTarget/);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
   it("shows examples/first-app.ts as it is", async () => {
     const readme = await readFile(join(ROOT, "README.md"), "utf8");
     const example = await readFile(join(ROOT, "examples", "first-app.ts"), "utf8");
