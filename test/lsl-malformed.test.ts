@@ -109,7 +109,7 @@ describe("outlet under malformed requests", () => {
       { numRuns: FUZZ_RUNS },
     );
     await stillServes(outlet);
-  });
+  }, 60_000);
 });
 
 /** A fake outlet that answers every connection with `respond`. */
@@ -202,7 +202,7 @@ describe("inlet under a malformed outlet", () => {
       }),
       { numRuns: FUZZ_RUNS },
     );
-  });
+  }, 60_000);
 });
 
 describe("stream info from the network", () => {
