@@ -5,6 +5,7 @@ import { DEMO_DEFAULTS, runDemo } from "./demo.js";
 import { runDemoUi } from "./demo-ui.js";
 import { runEvaluate, type EvaluateCliOptions } from "./evaluate.js";
 import { runImportLibemg } from "./import-libemg.js";
+import { runImportXdf } from "./import-xdf.js";
 import { addLslCommands } from "./lsl-commands.js";
 import { formatSessionSummary, summariseSession } from "./inspect.js";
 
@@ -96,6 +97,17 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
         out: options.out as string,
         print,
       });
+    });
+
+  importCommand
+    .command("xdf <file>")
+    .description(
+      "Import an XDF file recorded by LabRecorder as one session: numeric streams with clock-corrected timestamps, " +
+        "string streams as marker streams",
+    )
+    .requiredOption("--out <folder>", "folder that receives the session")
+    .action(async (file: string, options: Record<string, string>) => {
+      await runImportXdf(file, { out: options.out as string, print });
     });
 
   program
