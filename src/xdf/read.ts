@@ -20,11 +20,12 @@ export class XdfFormatError extends Error {
  * Reads an XDF file from `source`, a path or the file's bytes. The whole file is read into
  * memory, up to `options.maxFileBytes`.
  *
- * Damage does not stop the reading. Every whole chunk before a truncation is returned, a
- * chunk with a corrupt length makes the reader resume after the next Boundary chunk, and a
- * chunk whose content cannot be decoded is skipped. Each of these adds a warning that names
- * the chunk and its byte offset. No declared size is allocated before it is checked against
- * the bytes that contain it.
+ * Damage does not stop the reading. Every whole chunk before a truncation is returned, and a
+ * chunk with a corrupt length makes the reader resume after the next Boundary chunk. A chunk
+ * whose content cannot be decoded is skipped, and when no chunk starts at the end its length
+ * gives, the reader also resumes after the next Boundary chunk. Each of these adds a warning
+ * that names the chunk and its byte offset. No declared size is allocated before it is
+ * checked against the bytes that contain it.
  *
  * @throws XdfFormatError when the data does not start with `XDF:`.
  * @throws Error when the path does not exist or the file is larger than `maxFileBytes`.

@@ -107,9 +107,10 @@ export interface XdfReadOptions {
    */
   readonly maxChannelCount?: number;
   /**
-   * Largest file {@link readXdf} reads, in bytes. The whole file is read into memory. Its
-   * samples and timestamps take up to about 10 times its size again, in the worst case of a
-   * one-channel int8 stream without stored timestamps. Default and maximum 2 GiB − 1, the most
+   * Largest file {@link readXdf} reads, in bytes. The whole file is read into memory. Numeric
+   * samples and their timestamps take up to 10 times its size again (one int8 channel without
+   * stored timestamps), or 16 times for a stream without channels. String streams take more,
+   * because each sample becomes a JavaScript array. Default and maximum 2 GiB − 1, the most
    * Node's `readFile` returns.
    */
   readonly maxFileBytes?: number;
