@@ -175,6 +175,7 @@ const ENTRY_POINTS: Record<string, string[]> = {
     "XdfFormatError",
     "correctTimestamps",
     "fitClockCorrection",
+    "importXdfFile",
     "parseXdf",
     "readXdf",
   ],

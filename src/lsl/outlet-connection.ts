@@ -59,6 +59,13 @@ export class OutletConnection {
     socket.on("drain", () => this.#flush());
     socket.on("error", (error) => this.#close(error));
     socket.on("close", () => this.#close());
+    // A peer that ends its side is done: answers already written still go out before the close.
+    socket.on("end", () => {
+      this.#state = "closed";
+      this.#queue = [];
+      this.#queuedSamples = 0;
+      socket.end();
+    });
   }
 
   /** Queues a chunk for this inlet, dropping the oldest queued chunks beyond its queue length. */
