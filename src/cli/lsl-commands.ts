@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { App } from "../app/app.js";
 import { systemClock } from "../core/clock.js";
+import type { LslConfigInput } from "../lsl/config-input.js";
 import { LslOutlet } from "../lsl/outlet.js";
 import { LslSource } from "../lsl/source.js";
 import { ReplaySource } from "../sources/replay.js";
@@ -18,6 +19,8 @@ export interface RecordCliOptions {
   readonly durationS: number;
   readonly out: string;
   readonly resolveTimeoutMs?: number;
+  /** LSL configuration over the file's; the command line reads the file only. */
+  readonly config?: LslConfigInput;
 }
 
 /**
@@ -27,7 +30,11 @@ export interface RecordCliOptions {
  */
 export async function runRecordLsl(options: RecordCliOptions, print: (line: string) => void): Promise<string> {
   const app = new App({ name: "myogestic record" });
-  const source = new LslSource({ name: options.lsl, ...(options.resolveTimeoutMs === undefined ? {} : { resolveTimeoutMs: options.resolveTimeoutMs }) });
+  const source = new LslSource({
+    name: options.lsl,
+    ...(options.resolveTimeoutMs === undefined ? {} : { resolveTimeoutMs: options.resolveTimeoutMs }),
+    ...(options.config === undefined ? {} : { config: options.config }),
+  });
   const stream = app.addStream({ name: "lsl", source });
   try {
     await app.start();
@@ -60,6 +67,8 @@ export interface PlayCliOptions {
   readonly stream?: string;
   readonly sampleRateHz?: number;
   readonly type: string;
+  /** LSL configuration over the file's; the command line reads the file only. */
+  readonly config?: LslConfigInput;
 }
 
 /**
@@ -84,7 +93,7 @@ export async function runPlayLsl(path: string, options: PlayCliOptions, print: (
     nominalSrateHz: info.sampleRateHz,
     sourceId: `myogestic-play-${options.lsl}`,
     ...(info.channelNames === undefined || info.channelNames.length !== info.nChannels ? {} : { channelLabels: info.channelNames }),
-  });
+  }, options.config === undefined ? {} : { config: options.config });
   let published = 0;
   let failure: Error | undefined;
   const sink: SourceSink = {
