@@ -4,9 +4,6 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   applyLslConfigOverrides,
-  discoveryAddresses,
-  discoveryTargets,
-  isLoopbackOnly,
   LOOPBACK_LSL_CONFIG,
   loadLslConfig,
   LSL_CONFIG_DEFAULTS,
@@ -16,6 +13,7 @@ import {
   type LslConfig,
   type ResolveScope,
 } from "../src/lsl/config.js";
+import { discoveryAddresses, discoveryTargets, isLoopbackOnly } from "../src/lsl/discovery-targets.js";
 
 /** The loopback-only test file recommended for interop tests, byte for byte. */
 const LOOPBACK_FILE = `[ports]

@@ -144,7 +144,8 @@ describe("inlet under a malformed outlet", () => {
   it("rejects test patterns that differ", async () => {
     const info = await fakeOutlet((socket) => {
       const patterns = new FeedWriter(info, 110).start();
-      patterns[patterns.length - 1] ^= 0x40;
+      const last = patterns.length - 1;
+      patterns[last] = (patterns[last] ?? 0) ^ 0x40;
       socket.write(OK_HEADER(info));
       socket.write(patterns);
     });

@@ -5,7 +5,8 @@
 
 import { createSocket, type RemoteInfo } from "node:dgram";
 import { randomInt } from "node:crypto";
-import { discoveryTargets, type LslConfig } from "./config.js";
+import type { LslConfig } from "./config.js";
+import { discoveryTargets } from "./discovery-targets.js";
 import { resolveLslConfig, type LslConfigInput } from "./config-input.js";
 import { parseStreamInfo, type LslStreamInfo } from "./stream-info.js";
 

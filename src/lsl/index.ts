@@ -30,13 +30,13 @@ export {
   LOOPBACK_LSL_CONFIG,
   LSL_CONFIG_DEFAULTS,
   LslConfigError,
-  isLoopbackOnly,
   loadLslConfig,
   parseLslConfig,
   type LslConfig,
   type LoadLslConfigOptions,
 } from "./config.js";
 export type { LslConfigInput } from "./config-input.js";
+export { isLoopbackOnly } from "./discovery-targets.js";
 export { LslQuery, LslQueryError } from "./query.js";
 export { LslProtocolError } from "./errors.js";
 export { XmlError } from "./xml.js";
