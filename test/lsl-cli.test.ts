@@ -92,7 +92,7 @@ describe("LSL commands", () => {
   it("says so when no stream has the name", async () => {
     const result = await runCli(["record", "--lsl", "Nobody", "--duration-s", "1", "--out", join(folder, "none"), "--resolve-timeout-s", "0.5"], { env });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/no LSL stream matching LSL stream Nobody answered within 500 ms/);
+    expect(result.stderr).toMatch(/no LSL stream matching LSL stream Nobody responded within 500 ms/);
   });
 
   it("refuses an LSL configuration file that liblsl would ignore", async () => {

@@ -90,7 +90,7 @@ describe("outlet under malformed requests", () => {
       socket.send(datagram, outlet.info.v4servicePort, "127.0.0.1");
     }
     await waitUntil(() => errors.length >= 1, "the bad query to be reported");
-    expect(errors[0]?.message).toMatch(/not understood/);
+    expect(errors[0]?.message).toMatch(/discovery query is invalid/);
     await stillServes(outlet);
   });
 

@@ -10,18 +10,18 @@ import { discoveryTargets } from "./discovery-targets.js";
 import { resolveLslConfig, type LslConfigInput } from "./config-input.js";
 import { parseStreamInfo, type LslStreamInfo } from "./stream-info.js";
 
-/** What to look for, and for how long. */
+/** Conditions of a resolve, and its time limit. */
 export interface ResolveOptions {
   readonly name?: string;
   readonly type?: string;
   readonly sourceId?: string;
   /** A further XPath 1.0 condition on the stream info, joined to the others with `and`. */
   readonly where?: string;
-  /** Longest wait in ms. Default 2000. */
+  /** Maximum wait in ms. Default 2000. */
   readonly timeoutMs?: number;
   /**
    * Streams to find before returning early. Default 1; set `Infinity` to wait the whole
-   * timeout and return every stream that answered.
+   * timeout and return every stream that replied.
    */
   readonly minimum?: number;
   /** LSL configuration, or overrides of the configuration file's values. */
@@ -72,7 +72,7 @@ export function formatShortinfoQuery(query: string, returnPort: number, queryId:
 
 /**
  * Resolves streams by UDP discovery: sends the query to every discovery address and known peer
- * of the configuration, again every `multicastMinRttS`, and collects the short infos that answer,
+ * of the configuration, again every `multicastMinRttS`, and collects the short infos in the replies,
  * one per uid, with `v4address` filled from the reply's sender. Resolves with what was found when
  * `minimum` streams answered or `timeoutMs` passed; an empty list means none answered.
  */

@@ -126,7 +126,8 @@ function flatten(chunks: readonly LslChunk[]): LslChunk {
   const count = chunks.reduce((sum, chunk) => sum + chunk.count, 0);
   const total = count * first.nChannels;
   const timestamps = new Float64Array(count);
-  const values = first.values instanceof Float32Array ? new Float32Array(first.values.length === 0 ? 0 : total) : new Float64Array(first.values.length === 0 ? 0 : total);
+  const valueCount = first.values.length === 0 ? 0 : total;
+  const values = first.values instanceof Float32Array ? new Float32Array(valueCount) : new Float64Array(valueCount);
   const int64Values = first.int64Values === undefined ? undefined : new BigInt64Array(total);
   const strings: string[] | undefined = first.strings === undefined ? undefined : [];
   let at = 0;

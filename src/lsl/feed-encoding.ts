@@ -12,7 +12,7 @@ import { TEST_PATTERN_TIMESTAMP, testPatternValues } from "./test-pattern.js";
 /** Values pushed to an outlet: numbers (or bigints for int64) or strings, sample-major. */
 export type OutletValues = ArrayLike<number> | readonly string[] | readonly bigint[];
 
-/** How a pushed chunk is stamped: each sample's own time, or the last one's with the rest deduced. */
+/** Timing of a pushed chunk: each sample's own time, or the last one's with the rest deduced. */
 export type OutletTiming = { readonly timestamps: ArrayLike<number> } | { readonly timestampS: number; readonly deduce: boolean };
 
 /**
@@ -88,7 +88,7 @@ function packValues(info: LslStreamInfo, values: OutletValues, count: number, ti
   return { format, nChannels, count, timestamps, values: packed };
 }
 
-/** The two test-pattern samples sent before any data, as liblsl checks them. */
+/** Returns the two test-pattern samples sent before any data, as liblsl checks them. */
 export function testPatternChunk(info: LslStreamInfo): LslChunk {
   return chunkFromSamples(info.channelFormat, info.channelCount, [
     { timestamp: TEST_PATTERN_TIMESTAMP, values: testPatternValues(info.channelFormat, info.channelCount, 4) },

@@ -13,7 +13,7 @@ import { LSL_PROTOCOL_VERSION, MAX_INFO_CHARS, parseStreamInfo, type LslStreamIn
 import { valueBytes } from "./formats.js";
 import { isLittleEndianByteOrder } from "./sample-codec.js";
 
-/** Longest wait for a connection or a reply, in ms, before an inlet gives up. */
+/** Maximum wait for a connection or a reply, in ms, before an inlet gives up. */
 export const INLET_TIMEOUT_MS = 5000;
 
 /** Options of an inlet's connection. */
@@ -24,7 +24,7 @@ export interface LslInletOptions {
   readonly protocolVersion?: number;
   /** Session id sent in the feed request's headers. Default `default`. */
   readonly sessionId?: string;
-  /** Longest wait for the connection and the handshake, in ms. Default {@link INLET_TIMEOUT_MS}. */
+  /** Maximum wait for the connection and the handshake, in ms. Default {@link INLET_TIMEOUT_MS}. */
   readonly timeoutMs?: number;
 }
 
@@ -278,14 +278,14 @@ function readResponseHeader(lines: LineReader, info: LslStreamInfo): { version: 
   const status = lines.line() ?? "";
   const parts = status.trim().split(/\s+/);
   if (parts.length < 3 || !(parts[0] ?? "").startsWith("LSL/")) {
-    throw new LslProtocolError(`outlet ${info.name} answered "${status.slice(0, 80)}", not an LSL response`);
+    throw new LslProtocolError(`outlet ${info.name} responded "${status.slice(0, 80)}", not an LSL response`);
   }
   const code = Number.parseInt(parts[1] ?? "", 10);
   if (code === 404) {
     throw new Error(`outlet ${info.name} no longer serves stream ${info.uid} (404); resolve it again`);
   }
   if (code !== 200) {
-    throw new Error(`outlet ${info.name} refused the stream feed: ${status.trim()}`);
+    throw new Error(`outlet ${info.name} rejected the stream feed request: ${status.trim()}`);
   }
   let version = LSL_PROTOCOL_VERSION;
   let littleEndian = true;
@@ -296,7 +296,7 @@ function readResponseHeader(lines: LineReader, info: LslStreamInfo): { version: 
     }
     const [key, value] = parsed;
     if (key === "uid" && value !== info.uid.toLowerCase()) {
-      throw new LslProtocolError(`outlet answered with stream uid ${value}, expected ${info.uid}`);
+      throw new LslProtocolError(`outlet responded with stream uid ${value}, expected ${info.uid}`);
     }
     if (key === "byte-order") {
       littleEndian = isLittleEndianByteOrder(Number(value));

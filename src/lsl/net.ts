@@ -7,10 +7,10 @@ import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { createServer, type Server, type Socket } from "node:net";
 import { LslProtocolError } from "./errors.js";
 
-/** Longest request or header line read, in bytes; longer ones end the connection. */
+/** Maximum length of a request or header line, in bytes; longer ones end the connection. */
 export const MAX_LINE_BYTES = 64 * 1024;
 
-/** Longest header block (request line and headers) read, in bytes. */
+/** Maximum size of a header block (request line and headers), in bytes. */
 export const MAX_HEADER_BYTES = 256 * 1024;
 
 /** Ports an outlet may bind: the first free one from `basePort`, then any when allowed. */

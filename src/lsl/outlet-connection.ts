@@ -1,5 +1,5 @@
 /**
- * The outlet's side of one TCP connection: reads the request line, answers `LSL:fullinfo` and
+ * The outlet's side of one TCP connection: reads the request line, responds to `LSL:fullinfo` and
  * `LSL:shortinfo`, and for a stream feed negotiates the protocol, sends the test patterns, then
  * the samples pushed after it connected, through a queue bounded in samples.
  */
@@ -16,10 +16,10 @@ import { valueBytes } from "./formats.js";
 /** Bytes waiting in a socket before the connection stops writing and lets its queue fill. */
 const SOCKET_HIGH_WATER_BYTES = 1024 * 1024;
 
-/** What a connection needs from its outlet. */
+/** The outlet's side of a connection: its info, limits and callbacks. */
 export interface OutletConnectionHost {
   readonly info: LslStreamInfo;
-  /** Largest queue of a feed connection, in samples, whatever the inlet asks. */
+  /** Largest queue of a feed connection, in samples, whatever the inlet requests. */
   readonly maxQueueSamples: number;
   /** Protocol versions this outlet serves at most (110, or 100 to force the old feed). */
   readonly maxProtocolVersion: number;
@@ -59,7 +59,7 @@ export class OutletConnection {
     socket.on("drain", () => this.#flush());
     socket.on("error", (error) => this.#close(error));
     socket.on("close", () => this.#close());
-    // A peer that ends its side is done: answers already written still go out before the close.
+    // A peer that ends its side is done. Responses already written still go out before the close.
     socket.on("end", () => {
       this.#state = "closed";
       this.#queue = [];
@@ -142,7 +142,7 @@ export class OutletConnection {
       this.#requestedUid = uid === undefined || uid === "" ? undefined : uid;
       this.#state = "feed-headers";
     } else {
-      // liblsl drops a connection whose first line it does not know, without an answer.
+      // liblsl drops a connection whose first line it does not know, without a response.
       this.close();
     }
   }
@@ -199,7 +199,7 @@ export class OutletConnection {
     }
     this.socket.write(Buffer.concat([header, this.#writer.start()]));
     if (parameters.queueSamples <= 0) {
-      // An inlet that asks for no buffer gets the header and test patterns only, as from liblsl.
+      // An inlet that requests no buffer gets the header and test patterns only, as from liblsl.
       this.socket.end();
       this.#state = "closed";
       return;

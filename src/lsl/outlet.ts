@@ -1,6 +1,6 @@
 /**
  * An LSL outlet: publishes a stream that liblsl inlets and this package's `LslSource` can find
- * and receive. It answers discovery queries and time probes over UDP, and serves the full info
+ * and receive. It responds to discovery queries and time probes over UDP, and serves the full info
  * and the stream feed over TCP to any number of inlets, each through its own bounded queue.
  */
 
@@ -280,7 +280,7 @@ export class LslOutlet extends TypedEmitter<LslOutletEvents> {
     try {
       query = new LslQuery(text);
     } catch (error) {
-      this.emit("error", { error: new Error(`discovery query not understood, so not answered: ${(error as Error).message}`) });
+      this.emit("error", { error: new Error(`discovery query is invalid, so the outlet does not respond to it: ${(error as Error).message}`) });
     }
     if (this.#queries.size >= MAX_CACHED_QUERIES) {
       this.#queries.clear();
@@ -298,7 +298,10 @@ async function openResponders(config: LslConfig, bindAddress: string): Promise<U
     const socket = createSocket({ type: "udp4", reuseAddr: true });
     const multicast = isMulticast(address);
     // A unicast or broadcast entry binds the listen address; a group needs the wildcard to receive.
-    const local = multicast ? "0.0.0.0" : address === "255.255.255.255" ? "0.0.0.0" : bindAddress === "0.0.0.0" ? address : bindAddress;
+    let local = bindAddress === "0.0.0.0" ? address : bindAddress;
+    if (multicast || address === "255.255.255.255") {
+      local = "0.0.0.0";
+    }
     try {
       await new Promise<void>((resolve, reject) => {
         socket.once("error", reject);

@@ -289,7 +289,16 @@ function compare(operator: string, left: Value, right: Value): boolean {
   }
   const a = toNumber(left);
   const b = toNumber(right);
-  return operator === "<" ? a < b : operator === ">" ? a > b : operator === "<=" ? a <= b : a >= b;
+  switch (operator) {
+    case "<":
+      return a < b;
+    case ">":
+      return a > b;
+    case "<=":
+      return a <= b;
+    default:
+      return a >= b;
+  }
 }
 
 function nodeText(node: Node): string {

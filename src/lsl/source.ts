@@ -15,14 +15,14 @@ import { channelLabels, type LslStreamInfo } from "./stream-info.js";
 import { TimeSync } from "./time-sync.js";
 import { systemClock } from "../core/clock.js";
 
-/** Which stream to receive, and how. */
+/** Conditions that find the stream to receive, and receiving options. */
 export interface LslSourceOptions {
   readonly name?: string;
   readonly type?: string;
   readonly sourceId?: string;
   /** A further XPath 1.0 condition on the stream info. */
   readonly where?: string;
-  /** Longest wait for the stream to answer discovery, in ms. Default 5000. */
+  /** Maximum wait for the stream to reply to discovery, in ms. Default 5000. */
   readonly resolveTimeoutMs?: number;
   /** LSL configuration, or overrides of the configuration file's values. */
   readonly config?: LslConfigInput;
@@ -45,7 +45,7 @@ export interface LslSourceOptions {
 
 /** Default wait for discovery, in ms. */
 export const LSL_SOURCE_RESOLVE_TIMEOUT_MS = 5000;
-/** Longest wait for the first clock offset before samples flow uncorrected, in ms. */
+/** Maximum wait for the first clock offset before samples flow uncorrected, in ms. */
 const FIRST_CORRECTION_TIMEOUT_MS = 2000;
 /** Chunks kept between the handshake and the start; more are dropped, oldest first. */
 const MAX_PENDING_CHUNKS = 256;
@@ -99,6 +99,7 @@ export class LslSource implements Source {
       ...(this.options.maxBufferedS === undefined ? {} : { maxBufferedS: this.options.maxBufferedS }),
       sessionId: this.#config.sessionId,
     });
+
     this.#info = info;
     this.#inlet = inlet;
     this.#connections++;
@@ -125,6 +126,7 @@ export class LslSource implements Source {
       smoothingHalftimeS: this.options.smoothingHalftimeS ?? this.#config.smoothingHalftimeS,
       ...(timeSync === undefined ? {} : { timeCorrection: { timeCorrectionS: () => timeSync.correction?.timeCorrectionS ?? 0, takeReset: () => false } }),
     });
+
     const labels = channelLabels(info);
     return {
       nChannels: info.channelCount,
@@ -177,7 +179,7 @@ export class LslSource implements Source {
     const first = found[0];
     if (first === undefined) {
       const what = recovery ? `source id ${previous.sourceId}` : this.description;
-      throw new Error(`no LSL stream matching ${what} answered within ${timeoutMs} ms; check that its outlet runs and that the LSL configuration reaches it`);
+      throw new Error(`no LSL stream matching ${what} responded within ${timeoutMs} ms; check that its outlet runs and that the LSL configuration reaches it`);
     }
     return first;
   }

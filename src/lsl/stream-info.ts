@@ -14,7 +14,7 @@ export const LSL_PROTOCOL_VERSION = 110;
 /** Most channels accepted in a stream info; more is refused before anything is allocated. */
 export const MAX_CHANNELS = 65_536;
 
-/** Longest stream info document accepted, in characters. */
+/** Maximum length of a stream info document, in characters. */
 export const MAX_INFO_CHARS = 1024 * 1024;
 
 /** A stream's description: what an outlet publishes and an inlet receives. */
@@ -47,7 +47,7 @@ export interface LslStreamInfo {
   readonly desc: XmlElement;
 }
 
-/** What a user gives to describe a new outlet's stream; the rest is filled in. */
+/** Description of a new outlet's stream as a user gives it; the rest is filled in. */
 export interface LslStreamDescription {
   readonly name: string;
   readonly type?: string;
@@ -62,7 +62,7 @@ export interface LslStreamDescription {
   readonly desc?: readonly XmlElement[];
 }
 
-/** Raised when a stream info document is missing a field or holds an invalid value. */
+/** Raised when a stream info document is missing a field or contains an invalid value. */
 export class LslInfoError extends Error {
   override readonly name = "LslInfoError";
 }

@@ -17,7 +17,7 @@ export type XmlNode = XmlElement | string;
 
 /** Limits that keep a hostile document from using unbounded memory or stack. */
 export interface XmlLimits {
-  /** Longest document accepted, in characters. Default 16 Mi. */
+  /** Maximum length of a document, in characters. Default 16 Mi. */
   readonly maxChars?: number;
   /** Deepest nesting of elements accepted. Default 64. */
   readonly maxDepth?: number;
