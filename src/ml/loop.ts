@@ -126,6 +126,13 @@ export class FixedRateLoop {
     return Math.max(0, (deadlineS - nowS) * 1000);
   }
 
+  /** Forgets the ticks counted so far, so {@link FixedRateLoop.stats} covers the ticks from now on. */
+  resetStats(): void {
+    this.#ticks = 0;
+    this.#latenessCount = 0;
+    this.#resets = 0;
+  }
+
   get stats(): LoopStats {
     const elapsedS = this.#lastTickS - this.#firstTickS;
     const count = Math.min(this.#latenessCount, this.#lateness.length);

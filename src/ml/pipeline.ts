@@ -133,6 +133,11 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
   }
 
   /** The predict loop's tick count, rate and lateness. */
+  /** Forgets the predict loop's statistics so far, so {@link Pipeline.loopStats} covers what follows. */
+  resetLoopStats(): void {
+    this.#loop.resetStats();
+  }
+
   get loopStats(): LoopStats {
     return this.#loop.stats;
   }

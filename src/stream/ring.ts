@@ -39,6 +39,14 @@ export class SampleRing {
     return this.#totalWritten;
   }
 
+  /** Timestamp of the oldest readable sample in seconds, or `undefined` when empty. */
+  get oldestTimestampS(): number | undefined {
+    if (this.#count === 0) {
+      return undefined;
+    }
+    return this.#timestamps[(this.#head - this.#count + this.capacity) % this.capacity];
+  }
+
   /** Timestamp of the newest sample in seconds, or `undefined` when empty. */
   get newestTimestampS(): number | undefined {
     if (this.#count === 0) {

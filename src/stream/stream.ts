@@ -1,7 +1,7 @@
 import type { TimerHandle } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
 import { TypedEmitter } from "../core/events.js";
-import { buildEnvelope, type DisplayEnvelope } from "./display.js";
+import { EnvelopeCache, type DisplayEnvelope } from "./display.js";
 import { MarkerBuffer, type MarkerEvent } from "./markers.js";
 import { SampleRing } from "./ring.js";
 import type { SampleChunk, Source, SourceInfo, SourceSink, StreamKind } from "./source.js";
@@ -16,6 +16,9 @@ import {
   type StreamWindow,
 } from "./stream-types.js";
 import { checkChunk, TimestampAssigner } from "./chunks.js";
+
+/** Envelope sizes a stream keeps up to date before it starts over. */
+const MAX_ENVELOPE_CACHES = 8;
 
 /**
  * One named signal: a source feeding a ring buffer (numeric streams) or an event buffer
@@ -40,6 +43,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
   readonly reconnectDelayMs: number;
   readonly stats: StreamStats = { samplesAccepted: 0, chunksAccepted: 0, chunksRejected: 0, nonFiniteValues: 0 };
   readonly #host: StreamHost;
+  readonly #envelopes = new Map<string, EnvelopeCache>();
   #info: SourceInfo | undefined;
   #ring: SampleRing | undefined;
   #markers: MarkerBuffer | undefined;
@@ -213,7 +217,18 @@ export class Stream extends TypedEmitter<StreamEvents> {
   /** A min/max envelope of the last `spanMs` for a plot `widthPx` wide (numeric streams). */
   getDisplay(widthPx: number, spanMs: number = this.bufferMs): DisplayEnvelope {
     const ring = this.#ring ?? new SampleRing(Math.max(1, this.nChannels), 1);
-    return buildEnvelope(ring, widthPx, Math.min(spanMs, this.bufferMs));
+    const span = Math.min(spanMs, this.bufferMs);
+    const key = `${widthPx} ${span}`;
+    let cache = this.#envelopes.get(key);
+    if (cache === undefined) {
+      // A few plots of one stream at most; more sizes than that start over rather than grow.
+      if (this.#envelopes.size >= MAX_ENVELOPE_CACHES) {
+        this.#envelopes.clear();
+      }
+      cache = new EnvelopeCache(widthPx, span);
+      this.#envelopes.set(key, cache);
+    }
+    return cache.update(ring);
   }
 
   /** Samples per second measured over the buffered timestamps, or `undefined` with fewer than two. */
@@ -222,9 +237,8 @@ export class Stream extends TypedEmitter<StreamEvents> {
     if (ring === undefined || ring.count < 2) {
       return undefined;
     }
-    const read = ring.readLatest(ring.count);
-    const spanS = (read.timestamps[read.nSamples - 1] as number) - (read.timestamps[0] as number);
-    return spanS > 0 ? (read.nSamples - 1) / spanS : undefined;
+    const spanS = (ring.newestTimestampS as number) - (ring.oldestTimestampS as number);
+    return spanS > 0 ? (ring.count - 1) / spanS : undefined;
   }
 
   #adopt(info: SourceInfo): void {
