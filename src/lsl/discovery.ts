@@ -8,6 +8,7 @@ import { randomInt } from "node:crypto";
 import type { LslConfig } from "./config.js";
 import { discoveryTargets } from "./discovery-targets.js";
 import { resolveLslConfig, type LslConfigInput } from "./config-input.js";
+import { checkTimeoutMs, MAX_TIMER_MS } from "./inlet.js";
 import { parseStreamInfo, type LslStreamInfo } from "./stream-info.js";
 
 /** Conditions of a resolve, and its time limit. */
@@ -78,10 +79,7 @@ export function formatShortinfoQuery(query: string, returnPort: number, queryId:
  */
 export async function resolveStreams(options: ResolveOptions = {}): Promise<LslStreamInfo[]> {
   const config = resolveLslConfig(options.config);
-  const timeoutMs = options.timeoutMs ?? RESOLVE_TIMEOUT_MS;
-  if (!(timeoutMs >= 0)) {
-    throw new RangeError(`timeoutMs must be 0 or more, received ${String(timeoutMs)}`);
-  }
+  const timeoutMs = checkTimeoutMs(options.timeoutMs ?? RESOLVE_TIMEOUT_MS);
   const minimum = options.minimum ?? 1;
   const query = buildQuery(options, config.sessionId);
   const queryId = String(randomInt(1, 2 ** 47));
@@ -89,13 +87,23 @@ export async function resolveStreams(options: ResolveOptions = {}): Promise<LslS
   const plan = discoveryTargets(config);
   const targets = plan.targets.filter((target) => target.family === "ipv4");
   const ttl = plan.ttl;
+  if (targets.length === 0) {
+    throw new Error(
+      "the LSL configuration gives no IPv4 address to send discovery queries to; " +
+        "give numeric addresses (host names in KnownPeers are not looked up) and leave IPv6 at allow or disable",
+    );
+  }
   const socket = createSocket({ type: "udp4" });
   const found = new Map<string, LslStreamInfo>();
 
+  const address = config.listenAddress === "" ? "0.0.0.0" : config.listenAddress;
   await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind({ port: 0, address: config.listenAddress === "" ? "0.0.0.0" : config.listenAddress }, () => {
-      socket.off("error", reject);
+    socket.once("error", (error) => {
+      socket.close();
+      reject(new Error(`could not open a UDP socket on ${address} for discovery: ${error.message}`));
+    });
+    socket.bind({ port: 0, address }, () => {
+      socket.removeAllListeners("error");
       resolve();
     });
   });
@@ -136,8 +144,16 @@ export async function resolveStreams(options: ResolveOptions = {}): Promise<LslS
   });
 }
 
+/** Keeps a wave interval between 10 ms (no busy loop) and the longest timer delay. */
+function clampMs(delayMs: number): number {
+  return Math.min(MAX_TIMER_MS, Math.max(MIN_WAVE_INTERVAL_MS, delayMs));
+}
+
+/** Shortest interval between two waves of queries, in ms. */
+const MIN_WAVE_INTERVAL_MS = 10;
+
 function waveIntervalMs(config: LslConfig): number {
-  return 1000 * (config.multicastMinRttS + (config.knownPeers.length > 0 ? config.unicastMinRttS : 0));
+  return clampMs(1000 * (config.multicastMinRttS + (config.knownPeers.length > 0 ? config.unicastMinRttS : 0)));
 }
 
 /** Reads a discovery reply; returns undefined for another query's reply or an invalid info. */

@@ -5,10 +5,13 @@
 
 import { LslProtocolError } from "./errors.js";
 import { SampleDecoder100 } from "./portable-archive.js";
-import { SampleDecoder110 } from "./sample-codec.js";
+import { DEFAULT_MAX_STRING_BYTES, SampleDecoder110 } from "./sample-codec.js";
 import type { LslChunk } from "./sample-chunk.js";
 import { parseStreamInfo, type LslStreamInfo } from "./stream-info.js";
 import { testPatternChunk } from "./feed-encoding.js";
+
+/** Bytes all string values of one sample may hold together, unless one string may hold more. */
+export const MAX_SAMPLE_STRING_BYTES = 16 * 1024 * 1024;
 
 /** Samples as an inlet hands them on: timestamps in the outlet's clock, deduced ones filled in. */
 export type InletChunk = LslChunk;
@@ -23,16 +26,21 @@ export class FeedReader {
   #patternsChecked = false;
   #previousS = 0;
 
-  /** `littleEndian` is the order the outlet announced (1.10 only; 1.00 is always little-endian). */
-  constructor(info: LslStreamInfo, protocolVersion: number, littleEndian = true) {
+  /**
+   * `littleEndian` is the order the outlet announced (1.10 only; 1.00 is always little-endian).
+   * One string value may hold up to `maxStringBytes`, and all strings of one sample together up
+   * to {@link MAX_SAMPLE_STRING_BYTES}, so a peer cannot make the reader hold a huge sample.
+   */
+  constructor(info: LslStreamInfo, protocolVersion: number, littleEndian = true, maxStringBytes = DEFAULT_MAX_STRING_BYTES) {
+    const perString = Math.max(1, Math.min(maxStringBytes, Math.floor(Math.max(maxStringBytes, MAX_SAMPLE_STRING_BYTES) / Math.max(1, info.channelCount))));
     this.#info = info;
     this.#expected = testPatternChunk(info);
     this.#interval = info.nominalSrateHz > 0 ? 1 / info.nominalSrateHz : 0;
     if (protocolVersion >= 110) {
-      const decoder = new SampleDecoder110(info.channelFormat, info.channelCount, { littleEndian });
+      const decoder = new SampleDecoder110(info.channelFormat, info.channelCount, { littleEndian, maxStringBytes: perString });
       this.#decode = (bytes) => decoder.push(bytes);
     } else {
-      const decoder = new SampleDecoder100(info.channelFormat, info.channelCount);
+      const decoder = new SampleDecoder100(info.channelFormat, info.channelCount, { maxStringBytes: perString });
       this.#decode = (bytes) => {
         const result = decoder.push(bytes);
         if (result.shortinfoXml !== undefined) {

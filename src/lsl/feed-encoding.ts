@@ -9,6 +9,13 @@ import { chunkFromSamples, type LslChunk } from "./sample-chunk.js";
 import { writeStreamInfo, type LslStreamInfo } from "./stream-info.js";
 import { TEST_PATTERN_TIMESTAMP, testPatternValues } from "./test-pattern.js";
 
+/** Smallest and largest value of the integer formats carried as numbers. */
+const INTEGER_RANGES: Readonly<Partial<Record<string, readonly [number, number]>>> = {
+  int8: [-128, 127],
+  int16: [-32768, 32767],
+  int32: [-2147483648, 2147483647],
+};
+
 /** Values pushed to an outlet: numbers (or bigints for int64) or strings, sample-major. */
 export type OutletValues = ArrayLike<number> | readonly string[] | readonly bigint[];
 
@@ -78,10 +85,15 @@ function packValues(info: LslStreamInfo, values: OutletValues, count: number, ti
   }
   const total = count * nChannels;
   const packed = format === "float32" ? new Float32Array(total) : new Float64Array(total);
+  const range = INTEGER_RANGES[format];
   for (let slot = 0; slot < total; slot++) {
     const value = (values as ArrayLike<number>)[slot];
     if (typeof value !== "number") {
       throw new TypeError(`value ${slot} pushed to ${info.name} is a ${typeof value}; a ${format} stream takes numbers`);
+    }
+    // Checked here, at the push, so a bad value never reaches the encoder of a queued chunk.
+    if (range !== undefined && !(Number.isInteger(value) && value >= range[0] && value <= range[1])) {
+      throw new RangeError(`value ${value} pushed to ${info.name} is not an ${format}: it must be an integer from ${range[0]} to ${range[1]}`);
     }
     packed[slot] = value;
   }

@@ -11,7 +11,7 @@ import { FeedReader, type InletChunk } from "./feed-decoding.js";
 import { LineReader, parseHeaderLine } from "./net.js";
 import { LSL_PROTOCOL_VERSION, MAX_INFO_CHARS, parseStreamInfo, type LslStreamInfo } from "./stream-info.js";
 import { valueBytes } from "./formats.js";
-import { isLittleEndianByteOrder } from "./sample-codec.js";
+import { DEFAULT_MAX_STRING_BYTES, isLittleEndianByteOrder } from "./sample-codec.js";
 
 /** Maximum wait for a connection or a reply, in ms, before an inlet gives up. */
 export const INLET_TIMEOUT_MS = 5000;
@@ -26,6 +26,8 @@ export interface LslInletOptions {
   readonly sessionId?: string;
   /** Maximum wait for the connection and the handshake, in ms. Default {@link INLET_TIMEOUT_MS}. */
   readonly timeoutMs?: number;
+  /** Longest string value accepted, in bytes; a longer one ends the feed. Default 1 MiB. */
+  readonly maxStringBytes?: number;
 }
 
 /** Events of an inlet. */
@@ -34,6 +36,17 @@ export interface LslInletEvents extends Record<string, unknown> {
   chunk: InletChunk;
   /** The connection ended: `error` is set when it did not end by {@link LslInlet.close}. */
   closed: { readonly error: Error | undefined };
+}
+
+/** Longest delay Node's timers take, in ms; a longer one would fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Returns `timeoutMs` when it is a usable timer delay; throws a `RangeError` naming it otherwise. */
+export function checkTimeoutMs(timeoutMs: number, name = "timeoutMs"): number {
+  if (!(timeoutMs >= 0 && timeoutMs <= MAX_TIMER_MS)) {
+    throw new RangeError(`${name} must be from 0 to ${MAX_TIMER_MS} ms, received ${String(timeoutMs)}`);
+  }
+  return timeoutMs;
 }
 
 function addressOf(info: LslStreamInfo): { host: string; port: number } {
@@ -46,7 +59,7 @@ function addressOf(info: LslStreamInfo): { host: string; port: number } {
 function openSocket(info: LslStreamInfo, timeoutMs: number): Promise<Socket> {
   const { host, port } = addressOf(info);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, noDelay: true });
+    const socket = connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 5000 });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`connecting to ${info.name} at ${host}:${port} timed out after ${timeoutMs} ms`));
@@ -68,6 +81,7 @@ function openSocket(info: LslStreamInfo, timeoutMs: number): Promise<Socket> {
  * sends an invalid document, or takes longer than `timeoutMs`.
  */
 export async function fetchFullInfo(info: LslStreamInfo, timeoutMs = INLET_TIMEOUT_MS): Promise<LslStreamInfo> {
+  checkTimeoutMs(timeoutMs);
   const socket = await openSocket(info, timeoutMs);
   const text = await new Promise<string>((resolve, reject) => {
     const parts: Buffer[] = [];
@@ -153,10 +167,18 @@ export class LslInlet extends TypedEmitter<LslInletEvents> {
    * {@link LslProtocolError} that names what was malformed.
    */
   static async open(info: LslStreamInfo, options: LslInletOptions = {}): Promise<LslInlet> {
-    const timeoutMs = options.timeoutMs ?? INLET_TIMEOUT_MS;
+    const timeoutMs = checkTimeoutMs(options.timeoutMs ?? INLET_TIMEOUT_MS);
+    const maxBufferedS = options.maxBufferedS ?? 360;
+    if (!(maxBufferedS > 0 && Number.isFinite(maxBufferedS))) {
+      throw new RangeError(`maxBufferedS must be a positive number of seconds, received ${String(maxBufferedS)}`);
+    }
+    const maxStringBytes = options.maxStringBytes ?? DEFAULT_MAX_STRING_BYTES;
+    if (!(Number.isInteger(maxStringBytes) && maxStringBytes > 0)) {
+      throw new RangeError(`maxStringBytes must be a positive integer, received ${String(maxStringBytes)}`);
+    }
     const requested = Math.min(options.protocolVersion ?? LSL_PROTOCOL_VERSION, info.version, LSL_PROTOCOL_VERSION);
     const perSecond = info.nominalSrateHz > 0 ? info.nominalSrateHz : 100;
-    const maxBufferSamples = Math.max(1, Math.ceil((options.maxBufferedS ?? 360) * perSecond));
+    const maxBufferSamples = Math.max(1, Math.ceil(maxBufferedS * perSecond));
     const socket = await openSocket(info, timeoutMs);
     try {
       const { reader, protocolVersion, first } = await handshake(socket, info, {
@@ -164,6 +186,7 @@ export class LslInlet extends TypedEmitter<LslInletEvents> {
         maxBufferSamples,
         sessionId: options.sessionId ?? "default",
         timeoutMs,
+        maxStringBytes,
       });
       const inlet = new LslInlet(info, socket, reader, protocolVersion);
       inlet.#listen(first);
@@ -223,7 +246,7 @@ export class LslInlet extends TypedEmitter<LslInletEvents> {
 function handshake(
   socket: Socket,
   info: LslStreamInfo,
-  options: { protocolVersion: number; maxBufferSamples: number; sessionId: string; timeoutMs: number },
+  options: { protocolVersion: number; maxBufferSamples: number; sessionId: string; timeoutMs: number; maxStringBytes: number },
 ): Promise<{ reader: FeedReader; protocolVersion: number; first: InletChunk }> {
   return new Promise((resolve, reject) => {
     const lines = new LineReader();
@@ -254,7 +277,7 @@ function handshake(
           } else {
             protocolVersion = 100;
           }
-          reader = new FeedReader(info, protocolVersion, littleEndian);
+          reader = new FeedReader(info, protocolVersion, littleEndian, options.maxStringBytes);
           bytes = lines.rest();
         }
         const first = reader.pushHandshake(bytes);

@@ -13,6 +13,9 @@ import { LslQuery } from "./query.js";
 import { streamInfoElement, writeStreamInfo, type LslStreamInfo } from "./stream-info.js";
 import { valueBytes } from "./formats.js";
 
+/** Time a peer has to send its whole request, in ms. */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+
 /** Bytes waiting in a socket before the connection stops writing and lets its queue fill. */
 const SOCKET_HIGH_WATER_BYTES = 1024 * 1024;
 
@@ -21,6 +24,8 @@ export interface OutletConnectionHost {
   readonly info: LslStreamInfo;
   /** Largest queue of a feed connection, in samples, whatever the inlet requests. */
   readonly maxQueueSamples: number;
+  /** Time a peer has to send its whole request, in ms. */
+  readonly handshakeTimeoutMs: number;
   /** Protocol versions this outlet serves at most (110, or 100 to force the old feed). */
   readonly maxProtocolVersion: number;
   /** Reports a connection that ended with an error; the outlet keeps serving the others. */
@@ -41,7 +46,8 @@ export class OutletConnection {
   readonly socket: Socket;
   readonly #host: OutletConnectionHost;
   readonly #lines = new LineReader();
-  #state: "command" | "feed-headers" | "feeding" | "closed" = "command";
+  #state: "command" | "shortinfo-query" | "legacy-lengths" | "feed-headers" | "feeding" | "closed" = "command";
+  readonly #handshakeTimer: NodeJS.Timeout;
   #requestedVersion = 0;
   #requestedUid: string | undefined;
   #writer: FeedWriter | undefined;
@@ -55,6 +61,13 @@ export class OutletConnection {
   constructor(socket: Socket, host: OutletConnectionHost) {
     this.socket = socket;
     this.#host = host;
+    // A peer gets a fixed time for its whole request, however slowly it sends it.
+    this.#handshakeTimer = setTimeout(() => {
+      if (this.#state !== "feeding" && this.#state !== "closed") {
+        this.#close(new LslProtocolError(`request not complete within ${host.handshakeTimeoutMs} ms`));
+      }
+    }, host.handshakeTimeoutMs);
+    this.#handshakeTimer.unref();
     socket.on("data", (bytes: Buffer) => this.#receive(bytes));
     socket.on("drain", () => this.#flush());
     socket.on("error", (error) => this.#close(error));
@@ -114,6 +127,21 @@ export class OutletConnection {
       }
       this.#command(line.trim());
     }
+    // A request's second line may come in a later read than its first.
+    if (this.#state === "shortinfo-query") {
+      const query = this.#lines.line();
+      if (query !== undefined) {
+        const matches = new LslQuery(query.trim()).matches(streamInfoElement(this.#host.info));
+        this.#endWith(matches ? writeStreamInfo(this.#host.info, true) : "");
+      }
+    }
+    if (this.#state === "legacy-lengths") {
+      const line = this.#lines.line();
+      if (line !== undefined) {
+        const [buffer] = line.trim().split(/\s+/);
+        this.#startFeed({ protocolVersion: 100, queueSamples: Number.parseInt(buffer ?? "0", 10) || 0 }, false);
+      }
+    }
     if (this.#state === "feed-headers" && this.#lines.hasBlankLine()) {
       this.#startFeed(this.#readFeedHeaders());
     }
@@ -124,15 +152,10 @@ export class OutletConnection {
     if (line === "LSL:fullinfo") {
       this.#endWith(writeStreamInfo(info));
     } else if (line === "LSL:shortinfo") {
-      const query = this.#lines.line();
-      if (query === undefined) {
-        this.#state = "command";
-        throw new LslProtocolError("LSL:shortinfo request ended before its query line");
-      }
-      const matches = new LslQuery(query.trim()).matches(streamInfoElement(info));
-      this.#endWith(matches ? writeStreamInfo(info, true) : "");
+      this.#state = "shortinfo-query";
     } else if (line === "LSL:streamfeed") {
-      this.#legacyFeed();
+      // Protocol 1.00: the buffer and chunk lengths follow on one line, and no header is sent back.
+      this.#state = "legacy-lengths";
     } else if (line.startsWith("LSL:streamfeed/")) {
       const [request, uid] = line.slice("LSL:streamfeed/".length).split(/\s+/);
       this.#requestedVersion = Number.parseInt(request ?? "", 10);
@@ -145,16 +168,6 @@ export class OutletConnection {
       // liblsl drops a connection whose first line it does not know, without a response.
       this.close();
     }
-  }
-
-  /** Protocol 1.00: the buffer and chunk lengths follow on one line, and no header is sent back. */
-  #legacyFeed(): void {
-    const line = this.#lines.line();
-    if (line === undefined) {
-      throw new LslProtocolError("LSL:streamfeed request ended before its buffer length line");
-    }
-    const [buffer] = line.trim().split(/\s+/);
-    this.#startFeed({ protocolVersion: 100, queueSamples: Number.parseInt(buffer ?? "0", 10) || 0 }, false);
   }
 
   #readFeedHeaders(): FeedParameters & { respond: true } {
@@ -205,6 +218,7 @@ export class OutletConnection {
       return;
     }
     this.#queueSamples = Math.min(parameters.queueSamples, this.#host.maxQueueSamples);
+    clearTimeout(this.#handshakeTimer);
     this.#state = "feeding";
     this.#host.onFeedStarted(this);
   }
@@ -217,7 +231,15 @@ export class OutletConnection {
     while (this.#queue.length > 0 && this.socket.writableLength < SOCKET_HIGH_WATER_BYTES) {
       const chunk = this.#queue.shift() as LslChunk;
       this.#queuedSamples -= chunk.count;
-      this.socket.write(writer.encode(chunk));
+      let bytes: Buffer;
+      try {
+        bytes = writer.encode(chunk);
+      } catch (error) {
+        // Runs in socket callbacks, where a throw would end the process: this connection ends instead.
+        this.#close(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      this.socket.write(bytes);
     }
   }
 
@@ -227,6 +249,7 @@ export class OutletConnection {
   }
 
   #close(error?: Error): void {
+    clearTimeout(this.#handshakeTimer);
     if (error !== undefined && !(error instanceof FeedEnded)) {
       this.#host.onError(error);
       this.socket.destroy();

@@ -15,8 +15,10 @@ import { resolveLslConfig, type LslConfigInput } from "./config-input.js";
 import { toOutletChunk, type OutletValues } from "./feed-encoding.js";
 import type { LslChunk } from "./sample-chunk.js";
 import { bindUdpInRange, createNoDelayServer, listenTcpInRange } from "./net.js";
-import { OutletConnection } from "./outlet-connection.js";
+import { HANDSHAKE_TIMEOUT_MS, OutletConnection } from "./outlet-connection.js";
+import { checkTimeoutMs } from "./inlet.js";
 import { LslQuery } from "./query.js";
+import type { XmlElement } from "./xml.js";
 import { createStreamInfo, streamInfoElement, writeStreamInfo, type LslStreamDescription, type LslStreamInfo } from "./stream-info.js";
 import { formatTimeProbeReply, parseTimeProbeRequest, type TimeProbeRequest } from "./time-correction.js";
 
@@ -34,6 +36,8 @@ export interface LslOutletOptions {
    * rate becomes this rate.
    */
   readonly latestRateHz?: number;
+  /** Time a peer has to send its whole request before its connection is closed, in ms. Default 10 000. */
+  readonly handshakeTimeoutMs?: number;
 }
 
 /** Events of an outlet. */
@@ -50,6 +54,8 @@ const DEFAULT_MAX_BUFFERED_S = 360;
 /** Queue length of an irregular stream, in samples per second of `maxBufferedS`, as liblsl sizes it. */
 const IRREGULAR_SAMPLES_PER_S = 100;
 const MAX_CACHED_QUERIES = 64;
+/** Connections an outlet keeps open at once; more are closed as they arrive. */
+export const MAX_OUTLET_CONNECTIONS = 256;
 
 /** A published LSL stream. Create one with {@link LslOutlet.open}. */
 export class LslOutlet extends TypedEmitter<LslOutletEvents> {
@@ -63,18 +69,25 @@ export class LslOutlet extends TypedEmitter<LslOutletEvents> {
   readonly #feeds = new Set<OutletConnection>();
   readonly #queries = new Map<string, LslQuery | undefined>();
   readonly #maxQueueSamples: number;
+  readonly #handshakeTimeoutMs: number;
+  readonly #infoElement: XmlElement;
+  readonly #shortInfo: string;
   #latest: OutletValues | undefined;
   #latestLoop: FixedRateLoop | undefined;
   #closed = false;
+  #refusing = false;
   #samplesPushed = 0;
 
-  private constructor(info: LslStreamInfo, config: LslConfig, clock: Clock, server: Server, udpSockets: UdpSocket[], maxBufferedS: number) {
+  private constructor(info: LslStreamInfo, config: LslConfig, clock: Clock, server: Server, udpSockets: UdpSocket[], maxBufferedS: number, handshakeTimeoutMs: number) {
     super();
+    this.#handshakeTimeoutMs = handshakeTimeoutMs;
     this.info = info;
     this.config = config;
     this.#clock = clock;
     this.#server = server;
     this.#udpSockets = udpSockets;
+    this.#infoElement = streamInfoElement(info);
+    this.#shortInfo = writeStreamInfo(info, true);
     const perSecond = info.nominalSrateHz > 0 ? info.nominalSrateHz : IRREGULAR_SAMPLES_PER_S;
     this.#maxQueueSamples = Math.max(1, Math.ceil(maxBufferedS * perSecond));
   }
@@ -91,6 +104,7 @@ export class LslOutlet extends TypedEmitter<LslOutletEvents> {
     if (latestRateHz !== undefined && !(latestRateHz > 0 && Number.isFinite(latestRateHz))) {
       throw new RangeError(`latestRateHz must be a positive number, received ${String(latestRateHz)}`);
     }
+    const handshakeTimeoutMs = checkTimeoutMs(options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS, "handshakeTimeoutMs");
     const maxBufferedS = options.maxBufferedS ?? DEFAULT_MAX_BUFFERED_S;
     if (!(maxBufferedS > 0)) {
       throw new RangeError(`maxBufferedS must be a positive number, received ${String(maxBufferedS)}`);
@@ -108,7 +122,7 @@ export class LslOutlet extends TypedEmitter<LslOutletEvents> {
       sockets.push(service);
       sockets.push(...(await openResponders(config, bindAddress)));
       const info: LslStreamInfo = { ...draft, v4dataPort: dataPort, v4servicePort: service.address().port };
-      outlet = new LslOutlet(info, config, clock, server, sockets, maxBufferedS);
+      outlet = new LslOutlet(info, config, clock, server, sockets, maxBufferedS, handshakeTimeoutMs);
       for (const socket of sockets) {
         const isService = socket === service;
         const published = outlet;
@@ -159,11 +173,12 @@ export class LslOutlet extends TypedEmitter<LslOutletEvents> {
   }
 
   /**
-   * Pushes one sample, stamped `timestampS` (default now on the outlet's clock). Throws a
-   * `RangeError` when the number of values is not the channel count.
+   * Pushes one sample, stamped `timestampS` (default now on the outlet's clock; 0 also means now,
+   * as in liblsl). Throws a `RangeError` when the number of values is not the channel count or a
+   * value does not fit the channel format.
    */
   pushSample(values: OutletValues, timestampS?: number): void {
-    this.#push(toOutletChunk(this.info, values, { timestampS: timestampS ?? this.#clock.now(), deduce: false }));
+    this.#push(toOutletChunk(this.info, values, { timestampS: this.#stamp(timestampS), deduce: false }));
   }
 
   /**
@@ -173,8 +188,17 @@ export class LslOutlet extends TypedEmitter<LslOutletEvents> {
    * liblsl's `push_chunk` does.
    */
   pushChunk(values: OutletValues, options: { readonly timestamps?: ArrayLike<number>; readonly timestampS?: number } = {}): void {
-    const timing = options.timestamps === undefined ? { timestampS: options.timestampS ?? this.#clock.now(), deduce: true } : { timestamps: options.timestamps };
+    if (values.length === 0) {
+      return;
+    }
+    const ownTimestamps = options.timestamps !== undefined && !this.config.forceDefaultTimestamps;
+    const timing = ownTimestamps ? { timestamps: options.timestamps as ArrayLike<number> } : { timestampS: this.#stamp(options.timestampS), deduce: true };
     this.#push(toOutletChunk(this.info, values, timing));
+  }
+
+  /** Returns the time to stamp a push with: now for none or 0 (as in liblsl), or when the configuration forces it. */
+  #stamp(timestampS: number | undefined): number {
+    return timestampS === undefined || timestampS === 0 || this.config.forceDefaultTimestamps ? this.#clock.now() : timestampS;
   }
 
   /**
@@ -226,11 +250,21 @@ export class LslOutlet extends TypedEmitter<LslOutletEvents> {
       socket.destroy();
       return;
     }
+    if (this.#connections.size >= MAX_OUTLET_CONNECTIONS) {
+      socket.destroy();
+      if (!this.#refusing) {
+        this.#refusing = true;
+        this.emit("error", { error: new Error(`${MAX_OUTLET_CONNECTIONS} connections are open, so new ones are closed until some end`) });
+      }
+      return;
+    }
+    this.#refusing = false;
     const remoteAddress = socket.remoteAddress ?? "";
     const connection = new OutletConnection(socket, {
       info: this.info,
       maxQueueSamples: this.#maxQueueSamples,
       maxProtocolVersion: this.config.useProtocolVersion,
+      handshakeTimeoutMs: this.#handshakeTimeoutMs,
       onError: (error) => this.emit("error", { error: new Error(`connection from ${remoteAddress}: ${error.message}`) }),
       onFeedStarted: (feed) => {
         this.#feeds.add(feed);
@@ -256,8 +290,16 @@ export class LslOutlet extends TypedEmitter<LslOutletEvents> {
       if (query === undefined || queryId === undefined || !(returnPort > 0 && returnPort <= 65535)) {
         return;
       }
-      if (query.matches(streamInfoElement(this.info))) {
-        socket.send(`${queryId}\r\n${writeStreamInfo(this.info, true)}`, returnPort, sender.address, () => undefined);
+      let matches: boolean;
+      try {
+        matches = query.matches(this.#infoElement);
+      } catch (error) {
+        this.#queries.set(query.text, undefined);
+        this.emit("error", { error: new Error(`discovery query is invalid, so the outlet does not respond to it: ${(error as Error).message}`) });
+        return;
+      }
+      if (matches) {
+        socket.send(`${queryId}\r\n${this.#shortInfo}`, returnPort, sender.address, () => undefined);
       }
     } else if (method === "LSL:timedata" && isService) {
       const receivedS = this.#clock.now();

@@ -37,6 +37,20 @@ const FUNCTIONS: Readonly<Record<string, number>> = {
   "string-length": 1,
 };
 const MAX_QUERY_CHARS = 4096;
+/** Node visits and comparisons one evaluation may make; a few milliseconds of work. */
+export const MAX_QUERY_STEPS = 100_000;
+
+/** Work left to an evaluation. */
+interface Budget {
+  remaining: number;
+}
+
+function spend(budget: Budget, steps: number): void {
+  budget.remaining -= steps;
+  if (budget.remaining < 0) {
+    throw new LslQueryError(`query needs more than ${MAX_QUERY_STEPS} steps to evaluate; simplify it`);
+  }
+}
 const MAX_NESTING = 32;
 
 /** A parsed query, ready to be evaluated against many stream infos. */
@@ -50,9 +64,13 @@ export class LslQuery {
     this.#expression = text.trim() === "" ? undefined : new Parser(text).parse();
   }
 
-  /** Returns whether the query's expression is true for the `<info>` element `info`. */
+  /**
+   * Returns whether the query's expression is true for the `<info>` element `info`. Throws
+   * {@link LslQueryError} when the evaluation would take more than {@link MAX_QUERY_STEPS}
+   * steps, so a crafted query cannot stall the outlet that evaluates it.
+   */
   matches(info: XmlElement): boolean {
-    return this.#expression === undefined ? true : toBoolean(evaluate(this.#expression, info));
+    return this.#expression === undefined ? true : toBoolean(evaluate(this.#expression, info, { remaining: MAX_QUERY_STEPS }));
   }
 }
 
@@ -196,33 +214,34 @@ class Parser {
   }
 }
 
-function evaluate(expression: Expression, info: XmlElement): Value {
+function evaluate(expression: Expression, info: XmlElement, budget: Budget): Value {
   switch (expression.kind) {
     case "literal":
       return expression.value;
     case "path":
-      return select(info, expression.steps);
+      return select(info, expression.steps, budget);
     case "negate":
-      return -toNumber(evaluate(expression.operand, info));
+      return -toNumber(evaluate(expression.operand, info, budget));
     case "call":
-      return call(expression.name, expression.args.map((arg) => evaluate(arg, info)));
+      return call(expression.name, expression.args.map((arg) => evaluate(arg, info, budget)));
     case "binary": {
       if (expression.operator === "and") {
-        return toBoolean(evaluate(expression.left, info)) && toBoolean(evaluate(expression.right, info));
+        return toBoolean(evaluate(expression.left, info, budget)) && toBoolean(evaluate(expression.right, info, budget));
       }
       if (expression.operator === "or") {
-        return toBoolean(evaluate(expression.left, info)) || toBoolean(evaluate(expression.right, info));
+        return toBoolean(evaluate(expression.left, info, budget)) || toBoolean(evaluate(expression.right, info, budget));
       }
-      return compare(expression.operator, evaluate(expression.left, info), evaluate(expression.right, info));
+      return compare(expression.operator, evaluate(expression.left, info, budget), evaluate(expression.right, info, budget), budget);
     }
   }
 }
 
-function select(info: XmlElement, steps: readonly string[]): Node[] {
+function select(info: XmlElement, steps: readonly string[], budget: Budget): Node[] {
   let nodes: Node[] = [info];
   for (const step of steps) {
     const next: Node[] = [];
     for (const node of nodes) {
+      spend(budget, 1 + ("children" in node ? node.children.length : 0));
       if ("attribute" in node) {
         continue;
       }
@@ -269,13 +288,14 @@ function call(name: string, args: readonly Value[]): Value {
 }
 
 /** Compares two values as XPath 1.0 does: a node set matches when any of its nodes does. */
-function compare(operator: string, left: Value, right: Value): boolean {
+function compare(operator: string, left: Value, right: Value, budget: Budget): boolean {
   if (Array.isArray(left)) {
-    return (left as readonly Node[]).some((node) => compare(operator, nodeText(node), right));
+    return (left as readonly Node[]).some((node) => compare(operator, nodeText(node), right, budget));
   }
   if (Array.isArray(right)) {
-    return (right as readonly Node[]).some((node) => compare(operator, left, nodeText(node)));
+    return (right as readonly Node[]).some((node) => compare(operator, left, nodeText(node), budget));
   }
+  spend(budget, 1);
   if (operator === "=" || operator === "!=") {
     let equal: boolean;
     if (typeof left === "boolean" || typeof right === "boolean") {

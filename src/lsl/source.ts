@@ -9,7 +9,7 @@ import { resolveLslConfig, type LslConfigInput } from "./config-input.js";
 import type { LslConfig } from "./config.js";
 import { resolveStreams, xpathLiteral } from "./discovery.js";
 import type { InletChunk } from "./feed-decoding.js";
-import { fetchFullInfo, LslInlet } from "./inlet.js";
+import { fetchFullInfo, LslInlet, MAX_TIMER_MS } from "./inlet.js";
 import { TimestampPostprocessor, type PostprocessingFlag } from "./postprocess.js";
 import { channelLabels, type LslStreamInfo } from "./stream-info.js";
 import { TimeSync } from "./time-sync.js";
@@ -37,7 +37,9 @@ export interface LslSourceOptions {
   readonly monotonize?: boolean;
   /** Half-life of the dejitter fit, in seconds. Default the configuration's (90). */
   readonly smoothingHalftimeS?: number;
-  /** Highest protocol to ask for: 110, or 100 for the old feed. Default 110. */
+  /** Longest string value accepted from a string stream, in bytes. Default 1 MiB. */
+  readonly maxStringBytes?: number;
+  /** Highest protocol to ask for: 110, or 100 for the old feed. Default the configuration's `UseProtocolVersion` (110). */
   readonly protocolVersion?: number;
   /** Seconds of samples the outlet may queue for this source when it falls behind. Default 360. */
   readonly maxBufferedS?: number;
@@ -63,6 +65,8 @@ export class LslSource implements Source {
   #pending: InletChunk[] = [];
   #closedError: Error | undefined;
   #connections = 0;
+  #watchdog: NodeJS.Timeout | undefined;
+  #lastDataMs = 0;
 
   constructor(options: LslSourceOptions) {
     if ([options.name, options.type, options.sourceId, options.where].every((value) => value === undefined || value === "")) {
@@ -95,7 +99,8 @@ export class LslSource implements Source {
     const found = await this.#resolve();
     const info = await fetchFullInfo(found);
     const inlet = await LslInlet.open(info, {
-      ...(this.options.protocolVersion === undefined ? {} : { protocolVersion: this.options.protocolVersion }),
+      protocolVersion: this.options.protocolVersion ?? this.#config.useProtocolVersion,
+      ...(this.options.maxStringBytes === undefined ? {} : { maxStringBytes: this.options.maxStringBytes }),
       ...(this.options.maxBufferedS === undefined ? {} : { maxBufferedS: this.options.maxBufferedS }),
       sessionId: this.#config.sessionId,
     });
@@ -138,6 +143,8 @@ export class LslSource implements Source {
 
   start(sink: SourceSink): void {
     this.#sink = sink;
+    this.#lastDataMs = Date.now();
+    this.#armWatchdog(sink);
     if (this.#closedError !== undefined) {
       sink.fail(this.#closedError);
       return;
@@ -153,6 +160,8 @@ export class LslSource implements Source {
   }
 
   async #release(): Promise<void> {
+    clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
     this.#pending = [];
     this.#timeSync?.stop();
     this.#timeSync = undefined;
@@ -199,7 +208,29 @@ export class LslSource implements Source {
     await first;
   }
 
+  /**
+   * Reconnects a regular stream that has sent nothing for `watchdogTimeThresholdS`, as liblsl's
+   * watchdog does: an outlet that froze without closing its connection otherwise looks alive.
+   */
+  #armWatchdog(sink: SourceSink): void {
+    clearInterval(this.#watchdog);
+    if ((this.#info?.nominalSrateHz ?? 0) <= 0) {
+      return;
+    }
+    const thresholdMs = 1000 * this.#config.watchdogTimeThresholdS;
+    const checkMs = Math.min(MAX_TIMER_MS, Math.max(100, 1000 * this.#config.watchdogCheckIntervalS));
+    this.#watchdog = setInterval(() => {
+      const silentMs = Date.now() - this.#lastDataMs;
+      if (silentMs > thresholdMs) {
+        clearInterval(this.#watchdog);
+        sink.fail(new Error(`no data from ${this.#info?.name ?? "the outlet"} for ${(silentMs / 1000).toFixed(1)} s, so the connection is presumed dead`));
+      }
+    }, checkMs);
+    this.#watchdog.unref();
+  }
+
   #receive(chunk: InletChunk): void {
+    this.#lastDataMs = Date.now();
     const sink = this.#sink;
     if (sink === undefined) {
       this.#pending.push(chunk);

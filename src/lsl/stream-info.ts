@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { parseChannelFormat, type ChannelFormat } from "./formats.js";
-import { childElement, childElements, childText, parseXml, writeXmlDocument, type XmlElement } from "./xml.js";
+import { checkXmlNames, childElement, childElements, childText, parseXml, writeXmlDocument, type XmlElement } from "./xml.js";
 
 /** Protocol version this implementation speaks at most: 1.10, written 110. */
 export const LSL_PROTOCOL_VERSION = 110;
@@ -94,7 +94,10 @@ export function createStreamInfo(description: LslStreamDescription, options: { c
   if (labels !== undefined) {
     descChildren.push(element("channels", labels.map((label) => element("channel", [element("label", [label])]))));
   }
-  descChildren.push(...(description.desc ?? []));
+  for (const element of description.desc ?? []) {
+    checkXmlNames(element);
+    descChildren.push(element);
+  }
   return {
     name: description.name,
     type: description.type ?? "",

@@ -8,6 +8,7 @@ import { randomInt } from "node:crypto";
 import type { Clock } from "../core/clock.js";
 import { TypedEmitter } from "../core/events.js";
 import type { LslConfig } from "./config.js";
+import { MAX_TIMER_MS } from "./inlet.js";
 import type { LslStreamInfo } from "./stream-info.js";
 import { formatTimeProbeRequest, parseTimeProbeReply, TimeCorrectionEstimator, type TimeCorrection } from "./time-correction.js";
 
@@ -89,7 +90,7 @@ export class TimeSync extends TypedEmitter<TimeSyncEvents> {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       action();
-    }, delayS * 1000);
+    }, Math.min(MAX_TIMER_MS, delayS * 1000));
     this.#timers.add(timer);
   }
 

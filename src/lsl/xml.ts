@@ -277,6 +277,28 @@ export function childText(element: XmlElement, name: string): string | undefined
   return child === undefined ? undefined : textContent(child).trim();
 }
 
+/**
+ * Throws a `RangeError` naming the first element or attribute name in `element` (its
+ * descendants included) that is not a valid XML name, so a document is never written that no
+ * reader can parse.
+ */
+export function checkXmlNames(element: XmlElement): void {
+  const valid = (name: string) => /^[A-Za-z_:][-A-Za-z0-9_:.]*$/.test(name);
+  if (!valid(element.name)) {
+    throw new RangeError(`"${element.name}" is not a valid XML element name; use letters, digits, _, -, . and :, starting with a letter or _`);
+  }
+  for (const attribute of Object.keys(element.attributes)) {
+    if (!valid(attribute)) {
+      throw new RangeError(`"${attribute}" on <${element.name}> is not a valid XML attribute name`);
+    }
+  }
+  for (const child of element.children) {
+    if (typeof child !== "string") {
+      checkXmlNames(child);
+    }
+  }
+}
+
 /** Escapes text for use in element content or a double-quoted attribute. */
 export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (char) => `&${{ "<": "lt", ">": "gt", "&": "amp", '"': "quot", "'": "apos" }[char] ?? ""};`);
