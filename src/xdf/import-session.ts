@@ -61,7 +61,8 @@ export async function importXdfFile(path: string, options: ImportXdfOptions): Pr
   const name = options.name ?? (basename(path).replace(/\.xdf$/i, "") || "xdf-import");
   const planned = planStreams(file, warnings);
   if (planned.length === 0) {
-    throw new Error(`${path} contains no stream with channels to import`);
+    const why = warnings.length === 0 ? "" : ` (the reader warned: ${warnings.join("; ")})`;
+    throw new Error(`${path} contains no stream with channels to import${why}`);
   }
   for (const candidate of [join(options.out, `${name}.session.zip`), join(options.out, name)]) {
     if ((await stat(candidate).catch(() => undefined)) !== undefined) {
