@@ -14,7 +14,7 @@ const option = (name: string, fallback: string) => {
 const signalS = Number(option("--signal-s", "3600"));
 const speed = Number(option("--speed", "8"));
 const outPath = resolve(option("--out", "bench/results/soak.json"));
-const report = await runSoak({ signalS, speed, phaseS: 60, channels: 64, sampleRateHz: 2000, print: console.log });
+const report = await runSoak({ signalS, speed, phaseS: Number(option("--phase-s", "60")), channels: 64, sampleRateHz: 2000, print: console.log });
 const figures = soakFigures(report, speed);
 for (const figure of figures) {
   console.log(`${figure.name}: ${figure.value.toFixed(2)} ${figure.unit} (target ${figure.comparison} ${figure.target}, ${figure.met ? "met" : "NOT met"})`);
