@@ -60,7 +60,7 @@ export interface SoakOptions {
   readonly print: (line: string) => void;
 }
 
-/** What a soak run measured. */
+/** Measurements of a soak run. */
 export interface SoakReport {
   readonly signalS: number;
   readonly wallS: number;
@@ -118,7 +118,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (counting) accepted.push({ firstS: chunk.timestamps[0] as number, nSamples: chunk.nSamples });
   });
   /**
-   * Checks that the recording holds the accepted chunks from its first one on, each whole, at
+   * Checks that the recording contains the accepted chunks from its first one on, each whole, at
    * least up to the stop request (chunks that came while it was saving may be on disk too).
    */
   const checkRecording = (recordedFirstS: number, recordedSamples: number, acceptedBeforeStop: number): number => {
@@ -131,7 +131,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
     if (first < 0 || total !== recordedSamples || next < acceptedBeforeStop) {
       const cameIn = accepted.slice(Math.max(0, first), acceptedBeforeStop).reduce((sum, chunk) => sum + chunk.nSamples, 0);
-      throw new Error(`${cameIn} samples came in before the stop but the session holds ${recordedSamples} (first chunk found: ${first >= 0})`);
+      throw new Error(`${cameIn} samples came in before the stop but the session contains ${recordedSamples} (first chunk found: ${first >= 0})`);
     }
     return total;
   };
@@ -233,7 +233,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   };
 }
 
-/** The soak report as benchmark figures with their targets. */
+/** Returns the soak report as benchmark figures with their targets. */
 export function soakFigures(report: SoakReport, speed: number): BenchFigure[] {
   const growthMb = report.rssEndMb - report.rssStartMb;
   const details = { ...report, speed } as unknown as Record<string, number | string>;

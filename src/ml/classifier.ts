@@ -78,9 +78,23 @@ export class WindowClassifier {
     return this.estimator.predict(row);
   }
 
-  /** Classifies a window and returns the class index and name. */
+  /**
+   * Classifies a window and returns the class index and name. Throws a `RangeError` when a
+   * feature is NaN or infinite, so such samples never reach the estimator unnoticed.
+   */
   classify(window: Window): { classIndex: number; className: string } {
-    const classIndex = this.predictRow(this.extract(window));
+    const row = this.extract(window);
+    let nonFinite = 0;
+    for (const value of row) {
+      if (!Number.isFinite(value)) nonFinite++;
+    }
+    if (nonFinite > 0) {
+      throw new RangeError(
+        `${nonFinite} of the ${row.length} features of this ${this.settings.stream} window are NaN or infinite, ` +
+          "because the window holds such samples; no class was predicted from it",
+      );
+    }
+    const classIndex = this.predictRow(row);
     return { classIndex, className: this.settings.classNames[classIndex] ?? `class ${classIndex}` };
   }
 

@@ -20,6 +20,7 @@ import {
   type TrainProgress,
 } from "./pipeline-types.js";
 import { runTrainModule } from "./train-runner.js";
+import { countNonFinite } from "./non-finite.js";
 
 /** Lines `trainLog` keeps; older lines are dropped. */
 export const TRAIN_LOG_CAPACITY = 5000;
@@ -62,6 +63,7 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
   #progress: TrainProgress | undefined;
   #cancelTraining: ((reason: string) => void) | undefined;
   #droppedReported = false;
+  #nonFiniteReported = false;
   readonly #reportedErrors = new Set<string>();
 
   constructor(app: App, options: PipelineOptions = {}) {
@@ -240,6 +242,15 @@ export class Pipeline extends TypedEmitter<PipelineEvents> {
     let result: unknown;
     try {
       const features = extract(windows);
+      const nonFinite = countNonFinite(features);
+      if (nonFinite > 0) {
+        if (!this.#nonFiniteReported) {
+          this.#nonFiniteReported = true;
+          this.app.ctx.log(`The extracted features hold ${nonFinite} NaN or infinite values, so no prediction is made until they are finite again`);
+        }
+        return;
+      }
+      this.#nonFiniteReported = false;
       result = predict(this.model, features);
     } catch (error) {
       this.#reportTickError(error);
