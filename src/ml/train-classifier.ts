@@ -66,7 +66,11 @@ export async function trainClassifier(
   let sampleRateHz = 0;
   for (const [index, path] of data.paths.entries()) {
     context.progress(index / data.paths.length, `Reading ${path}`);
-    const info = (await openSession(path)).streams.find((stream) => stream.name === options.stream);
+    const session = await openSession(path);
+    for (const warning of session.warnings) {
+      context.log(`${path}: ${warning}`);
+    }
+    const info = session.streams.find((stream) => stream.name === options.stream);
     if (info !== undefined) {
       nChannels ||= info.nChannels;
       sampleRateHz ||= info.sampleRateHz;

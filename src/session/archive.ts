@@ -4,6 +4,7 @@ import yauzl from "yauzl";
 import type { Entry, ZipFile } from "yauzl";
 import yazl from "yazl";
 import { crc32 } from "node:zlib";
+import { RecoveredStore } from "./archive-recovery.js";
 import { FolderStore, unsafePathReason, type SessionStore } from "./store.js";
 
 /**
@@ -70,14 +71,16 @@ export class ArchiveStore implements SessionStore {
   }
 
   /** Opens an archive and checks every entry of its central directory. */
-  static async open(path: string): Promise<ArchiveStore> {
+  static async open(path: string): Promise<SessionStore> {
     let zipFile: ZipFile;
     try {
       zipFile = await openZip(path);
     } catch (error) {
-      throw new Error(
-        `${path}: not a readable zip archive (${(error as Error).message}). Give a .session.zip written by a recording, or a session folder.`,
-      );
+      return RecoveredStore.open(path, `not a readable zip archive: ${(error as Error).message}`, ARCHIVE_MAX_ENTRY_BYTES).catch(() => {
+        throw new Error(
+          `${path}: not a readable zip archive (${(error as Error).message}). Give a .session.zip written by a recording, or a session folder.`,
+        );
+      });
     }
     try {
       const entries = new Map<string, Entry>();
@@ -105,9 +108,10 @@ export class ArchiveStore implements SessionStore {
       if ((error as Error).message.startsWith(path)) {
         throw error;
       }
-      throw new Error(
-        `${path}: invalid zip central directory (${(error as Error).message}). The archive is damaged.`,
-      );
+      const reason = `invalid zip central directory: ${(error as Error).message}`;
+      return RecoveredStore.open(path, reason, ARCHIVE_MAX_ENTRY_BYTES).catch(() => {
+        throw new Error(`${path}: ${reason}. The archive is damaged.`);
+      });
     }
   }
 
@@ -205,12 +209,13 @@ export async function openSessionStore(path: string): Promise<SessionStore> {
 
 /**
  * Packs every file of `folder` into a zip archive at `archivePath`, with stored entries named
- * by their paths relative to the folder (with `/` separators). The archive is written to
+ * by their paths relative to the folder (with `/` separators). The metadata comes first and the
+ * chunks follow in time order, so a copy cut short still holds the start of every stream. The archive is written to
  * `<archivePath>.tmp-<random>`, flushed to disk (fsync) and then renamed into place, so
  * `archivePath` is either absent, the previous file, or the complete new archive.
  */
 export async function packFolder(folder: string, archivePath: string): Promise<void> {
-  const files = await new FolderStore(folder).list();
+  const files = await recoveryOrder(new FolderStore(folder), await new FolderStore(folder).list());
   const temporaryPath = `${archivePath}.tmp-${randomBytes(6).toString("hex")}`;
   const zip = new yazl.ZipFile();
   for (const relative of files) {
@@ -233,6 +238,32 @@ export async function packFolder(folder: string, archivePath: string): Promise<v
       `Failed to pack ${folder} into ${archivePath}: ${(error as Error).message}. The session folder was left as it is.`,
     );
   }
+}
+
+/**
+ * Orders a session's files for packing: `meta.json`, then every other JSON file (array metadata,
+ * labels, markers), then the chunks by the first sample they hold, streams interleaved.
+ */
+async function recoveryOrder(store: FolderStore, files: readonly string[]): Promise<string[]> {
+  const chunkRows = new Map<string, number>();
+  for (const file of files.filter((path) => path.endsWith(".zarr/zarr.json"))) {
+    const bytes = await store.read(file);
+    try {
+      const metadata = JSON.parse(new TextDecoder().decode(bytes)) as { chunk_grid?: { configuration?: { chunk_shape?: number[] } } };
+      chunkRows.set(file.slice(0, -"/zarr.json".length), metadata.chunk_grid?.configuration?.chunk_shape?.[0] ?? 1);
+    } catch {
+      // An unreadable array keeps its chunks in name order, after the others.
+    }
+  }
+  const firstRow = (path: string): number => {
+    const match = /^(.*\.zarr)\/c\/(\d+)(?:\/|$)/.exec(path);
+    if (match === null) {
+      return Number.POSITIVE_INFINITY;
+    }
+    return Number(match[2]) * (chunkRows.get(match[1] as string) ?? Number.POSITIVE_INFINITY);
+  };
+  const rank = (path: string): number => (path === "meta.json" ? 0 : path.endsWith(".json") ? 1 : 2);
+  return [...files].sort((a, b) => rank(a) - rank(b) || firstRow(a) - firstRow(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function hex(value: number): string {

@@ -61,8 +61,9 @@ class PrefixedStore implements SessionStore {
  * Opens the store at `path`. When `meta.json` is not at its top level but inside exactly one
  * folder, that folder is the session's root.
  */
-async function openRootedStore(path: string): Promise<{ store: SessionStore; files: Set<string> }> {
+async function openRootedStore(path: string): Promise<{ store: SessionStore; files: Set<string>; warnings: readonly string[] }> {
   const store = await openSessionStore(path);
+  const warnings = store.warnings ?? [];
   try {
     const files = await store.list();
     if (!files.includes("meta.json")) {
@@ -72,10 +73,10 @@ async function openRootedStore(path: string): Promise<{ store: SessionStore; fil
           store,
           (nested[0] as string).slice(0, -"meta.json".length),
         );
-        return { store: prefixed, files: new Set(await prefixed.list()) };
+        return { store: prefixed, files: new Set(await prefixed.list()), warnings };
       }
     }
-    return { store, files: new Set(files) };
+    return { store, files: new Set(files), warnings };
   } catch (error) {
     await store.close();
     throw error;
@@ -269,20 +270,32 @@ async function openNumericStream(
     data: await requireArray(store, `${name}.zarr`, name),
     timestamps: await requireArray(store, `${name}_timestamps.zarr`, name),
   };
-  const nSamples = checkNumericArrays(store, name, nChannels, pair, warnings);
+  const declared = checkNumericArrays(store, name, nChannels, pair, warnings);
   const arrays = [
     [`${name}.zarr`, pair.data],
     [`${name}_timestamps.zarr`, pair.timestamps],
   ] as const;
+  // A missing chunk (a recording cut short, or a damaged copy) ends the stream where it starts,
+  // so what is read is whole: samples and timestamps that were really recorded.
+  let nSamples = declared;
+  let firstMissing: string | undefined;
   for (const [arrayPath, metadata] of arrays) {
-    for (const key of zarrChunkKeysForRows(metadata, nSamples)) {
-      if (!files.has(`${arrayPath}/${key}`)) {
-        const fill = metadata.fillValue;
-        warnings.push(
-          `${name}: chunk ${arrayPath}/${key} is missing; its values read as ${fill} (the fill value).`,
-        );
+    const chunkRows = metadata.chunkShape[0] as number;
+    const keys = zarrChunkKeysForRows(metadata, declared);
+    const perRow = keys.length / Math.max(1, Math.ceil(declared / chunkRows));
+    const missing = keys.findIndex((key) => !files.has(`${arrayPath}/${key}`));
+    if (missing >= 0) {
+      const startRow = Math.floor(missing / perRow) * chunkRows;
+      if (startRow < nSamples) {
+        nSamples = startRow;
+        firstMissing = `${arrayPath}/${keys[missing] ?? ""}`;
       }
     }
+  }
+  if (firstMissing !== undefined) {
+    warnings.push(
+      `${name}: chunk ${firstMissing} is missing, so the stream is read up to sample ${nSamples} of the ${declared} declared.`,
+    );
   }
   if (nSamples === 0) {
     return { pair, nSamples, lastS: undefined };
@@ -300,7 +313,7 @@ async function openNumericStream(
  * else is an error naming the file and the fix.
  */
 export async function openSession(path: string): Promise<Session> {
-  const { store, files } = await openRootedStore(path);
+  const { store, files, warnings: storeWarnings } = await openRootedStore(path);
   try {
     const metaBytes = await store.read("meta.json");
     if (metaBytes === undefined) {
@@ -310,7 +323,7 @@ export async function openSession(path: string): Promise<Session> {
       );
     }
     const meta = parseSessionMeta(metaBytes, store.locate("meta.json"));
-    const warnings: string[] = [];
+    const warnings: string[] = [...storeWarnings];
 
     const labelBytes = await store.read("labels.json");
     let labels: LabelEvent[] = [];

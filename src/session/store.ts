@@ -16,6 +16,8 @@ export interface SessionStore {
   locate(relativePath: string): string;
   /** Releases the open file, if any; later reads fail. */
   close(): Promise<void>;
+  /** Problems met while opening that left part of the data readable, such as a cut archive. */
+  readonly warnings?: readonly string[];
 }
 
 /**
