@@ -113,7 +113,10 @@ class StopRecording implements Command {
 }
 
 class StartTraining implements Command {
-  constructor(readonly fails: boolean) {}
+  readonly fails: boolean;
+  constructor(fails: boolean) {
+    this.fails = fails;
+  }
   check = () => true;
   async run(model: Model, real: Machine) {
     real.pipeline.train(() => {
@@ -169,7 +172,7 @@ describe("the state machine under any order of actions", () => {
         pipeline.extract((windows) => windows);
         pipeline.predict(() => ({}));
         try {
-          await fc.asyncModelRun(() => ({ model: { state: "idle" }, real: { app, pipeline } }), sequence);
+          await fc.asyncModelRun(() => ({ model: { state: "idle" } as Model, real: { app, pipeline } }), sequence);
           steps += [...sequence].length;
         } finally {
           await app.stop();

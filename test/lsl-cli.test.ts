@@ -58,11 +58,14 @@ describe("LSL commands", () => {
     const result = await runCli(["record", "--lsl", "MyoPlay", "--duration-s", "1.5", "--out", out], { env, timeoutMs: 30_000 });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/LSL configuration: .*lsl_api\.cfg; discovery reaches this machine only/);
     expect(result.stdout).toMatch(/Recording MyoPlay: 8 float32 channels at 200 Hz for 1.5 s/);
-    const archive = /Saved (\d+) samples to (.+)$/m.exec(result.stdout);
+    const archive = /Saved (\d+) samples of stream MyoPlay to (.+)$/m.exec(result.stdout);
     expect(Number(archive?.[1])).toBeGreaterThan(250);
 
-    const recorded = await (await openSession(archive?.[2] ?? "")).readStream("lsl");
+    const recorded = await (await openSession(archive?.[2] ?? "")).readStream("MyoPlay");
+    // The count printed is the session's own.
+    expect(recorded.nSamples).toBe(Number(archive?.[1]));
     expect(recorded.nChannels).toBe(8);
     const rows = (await readFile(RAW_EMG, "utf8")).trim().split("\n").map((line) => line.split(",").map(Number));
     // The recording starts somewhere in the looping file; from there it follows the file row by row.
@@ -93,6 +96,20 @@ describe("LSL commands", () => {
     const result = await runCli(["record", "--lsl", "Nobody", "--duration-s", "1", "--out", join(folder, "none"), "--resolve-timeout-s", "0.5"], { env });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/no LSL stream matching LSL stream Nobody responded within 500 ms/);
+    expect(result.stderr).toMatch(/Streams that answered: MyoPlay \(EMG, 8 float32 channels, 200 Hz, source id myogestic-play-MyoPlay/);
+  });
+
+  it("lists the streams that answer", async () => {
+    const result = await runCli(["streams", "--timeout-s", "0.5"], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^MyoPlay \(EMG, 8 float32 channels, 200 Hz/m);
+  });
+
+  it("warns about a key no setting has", async () => {
+    const typo = join(folder, "typo.cfg");
+    await writeFile(typo, `${await readFile(env.LSLAPICFG ?? "", "utf8")}\n[multicast2]\nResolvScope = machine\n`);
+    const result = await runCli(["streams", "--timeout-s", "0.2"], { env: { ...env, LSLAPICFG: typo } });
+    expect(result.stderr).toMatch(/the LSL configuration sets multicast2.ResolvScope, which no LSL setting has/);
   });
 
   it("refuses an LSL configuration file that liblsl would ignore", async () => {

@@ -50,7 +50,8 @@ describe("play --lsl", () => {
       controller.abort();
       await playing;
     }
-    expect(lines[0]).toMatch(/Publishing .*recording\.xdf as LSL stream XdfPlay: 3 channels at 100 Hz, looping/);
+    expect(lines[0]).toMatch(/LSL configuration: options; discovery reaches this machine only/);
+    expect(lines[1]).toMatch(/Publishing .*recording\.xdf as LSL stream XdfPlay: 3 channels at 100 Hz, looping/);
     expect(lines.at(-1)).toMatch(/Published \d+ samples/);
   });
 });

@@ -9,7 +9,9 @@ import { listLibemgDataset } from "../session/libemg.js";
 import { TrainingData } from "../session/training-data.js";
 import { ReplaySource } from "../sources/replay.js";
 import { SyntheticEmgSource } from "../sources/synthetic.js";
+import { resolveLslConfig } from "../lsl/config-input.js";
 import { LslSource } from "../lsl/source.js";
+import { describeStreamsAnswering } from "./lsl-record.js";
 import { buildDemoPipeline } from "./demo-pipeline.js";
 import type { LiveScoreSummary } from "./live-score.js";
 
@@ -103,8 +105,9 @@ async function runSyntheticDemo(settings: DemoOptions, print: (line: string) => 
     windowMs: settings.windowMs,
   });
   const cue = (classIndex: number) => {
+    const changed = app.ctx.cue !== classIndex;
     app.ctx.cue = classIndex;
-    if (lsl !== undefined) {
+    if (lsl !== undefined && changed) {
       print(`Cue: ${settings.classNames[classIndex] ?? classIndex}`);
     }
   };
@@ -113,7 +116,14 @@ async function runSyntheticDemo(settings: DemoOptions, print: (line: string) => 
   try {
     await app.start();
     if (stream.status.state !== "running") {
-      throw new Error(stream.status.message);
+      const answering = lsl === undefined ? "" : ` ${await describeStreamsAnswering(resolveLslConfig())}`;
+      throw new Error(`${stream.status.message.replace(/; retrying in \d+ ms$/, "")}.${answering}`);
+    }
+    if (stream.kind === "marker" || !(stream.sampleRateHz > 0)) {
+      throw new Error(
+        `stream ${lsl ?? "emg"} is ${stream.kind === "marker" ? "a marker (string) stream" : "irregular (no nominal rate)"}; ` +
+          "the main job needs a regular numeric stream such as EMG",
+      );
     }
     const nClasses = settings.classNames.length;
     const from =

@@ -1,63 +1,18 @@
 /**
- * The Lab Streaming Layer commands: `record --lsl` records a stream found by name into a session,
- * and `play --lsl` publishes a recording as a stream at its recorded rate.
+ * The Lab Streaming Layer commands: `streams` lists the streams that answer, `record --lsl`
+ * records one found by name into a session, and `play --lsl` publishes a recording as a stream
+ * at its recorded pace.
  */
 
 import type { Command } from "commander";
-import { App } from "../app/app.js";
 import { systemClock } from "../core/clock.js";
 import type { LslConfigInput } from "../lsl/config-input.js";
 import { LslOutlet } from "../lsl/outlet.js";
-import { LslSource } from "../lsl/source.js";
+import { resolveStreams } from "../lsl/discovery.js";
 import { ReplaySource } from "../sources/replay.js";
 import type { SampleChunk, SourceSink } from "../stream/source.js";
 import { CliError, parsePositive } from "./cli-error.js";
-
-/** Options of `myogestic record`. */
-export interface RecordCliOptions {
-  readonly lsl: string;
-  readonly durationS: number;
-  readonly out: string;
-  readonly resolveTimeoutMs?: number;
-  /** LSL configuration over the file's; the command line reads the file only. */
-  readonly config?: LslConfigInput;
-}
-
-/**
- * Records the LSL stream called `lsl` for `durationS` seconds into a session under `out`, and
- * prints where it went and how many samples it holds. Fails when the stream cannot be found or
- * the recording cannot be written.
- */
-export async function runRecordLsl(options: RecordCliOptions, print: (line: string) => void): Promise<string> {
-  const app = new App({ name: "myogestic record" });
-  const source = new LslSource({
-    name: options.lsl,
-    ...(options.resolveTimeoutMs === undefined ? {} : { resolveTimeoutMs: options.resolveTimeoutMs }),
-    ...(options.config === undefined ? {} : { config: options.config }),
-  });
-  const stream = app.addStream({ name: "lsl", source });
-  try {
-    await app.start();
-    if (stream.status.state !== "running") {
-      throw new CliError(stream.status.message);
-    }
-    const info = source.info;
-    print(`Recording ${options.lsl}: ${info?.channelCount ?? "?"} ${info?.channelFormat ?? ""} channels at ${info?.nominalSrateHz ?? "?"} Hz for ${options.durationS} s`);
-    const started = await app.startRecording({ folder: options.out });
-    if (!started.ok) {
-      throw new CliError(started.reason);
-    }
-    await new Promise<void>((resolve) => systemClock.setTimeout(resolve, options.durationS * 1000));
-    const saved = await app.stopRecording();
-    if (!saved.ok) {
-      throw new CliError(saved.reason);
-    }
-    print(`Saved ${stream.stats.samplesAccepted} samples to ${saved.archivePath}`);
-    return saved.archivePath;
-  } finally {
-    await app.stop();
-  }
-}
+import { announceLslConfig, describeStream, runListStreams, runRecordLsl } from "./lsl-record.js";
 
 /** Options of `myogestic play`. */
 export interface PlayCliOptions {
@@ -72,11 +27,12 @@ export interface PlayCliOptions {
 }
 
 /**
- * Publishes a recording (a session, an XDF file or a LibEMG-layout folder) as the LSL stream
- * `lsl`, sample by sample at its recorded pace, until it ends (or, with `loop`, until stopped).
- * Resolves with the number of samples published.
+ * Publishes a recording (a session, an XDF file, a LibEMG-layout folder or a CSV file) as the
+ * LSL stream `lsl`, at its recorded pace times `speed`, until it ends (or, with `loop`, until
+ * stopped). Timestamps are the time of publishing, so at a speed above 1 they run ahead of the
+ * recording's. Resolves with the number of samples published.
  */
-export async function runPlayLsl(path: string, options: PlayCliOptions, print: (line: string) => void, signal?: AbortSignal): Promise<number> {
+export async function runPlayLsl(path: string, options: PlayCliOptions, print: (line: string) => void, signal?: AbortSignal, warn: (line: string) => void = print): Promise<number> {
   const replay = new ReplaySource({
     path,
     loop: options.loop,
@@ -84,7 +40,15 @@ export async function runPlayLsl(path: string, options: PlayCliOptions, print: (
     ...(options.stream === undefined ? {} : { stream: options.stream }),
     ...(options.sampleRateHz === undefined ? {} : { sampleRateHz: options.sampleRateHz }),
   });
-  const info = await replay.open();
+  const info = await replay.open().catch((error: Error) => {
+    // The replay names its options as the API does; here they are flags.
+    throw new CliError(error.message.replace(/\bsampleRateHz\b/g, "--sample-rate-hz").replace(/as the stream option/g, "with --stream"));
+  });
+  const config = announceLslConfig(options.config, print, warn);
+  const [taken] = await resolveStreams({ name: options.lsl, config, timeoutMs: 300 }).catch(() => []);
+  if (taken !== undefined) {
+    warn(`warning: a stream named ${options.lsl} is already published (${describeStream(taken)}); inlets that look it up by name may pick either`);
+  }
   const outlet = await LslOutlet.open({
     name: options.lsl,
     type: info.kind === "marker" ? "Markers" : options.type,
@@ -93,7 +57,7 @@ export async function runPlayLsl(path: string, options: PlayCliOptions, print: (
     nominalSrateHz: info.sampleRateHz,
     sourceId: `myogestic-play-${options.lsl}`,
     ...(info.channelNames === undefined || info.channelNames.length !== info.nChannels ? {} : { channelLabels: info.channelNames }),
-  }, options.config === undefined ? {} : { config: options.config });
+  }, { config });
   let published = 0;
   let failure: Error | undefined;
   const sink: SourceSink = {
@@ -133,35 +97,54 @@ export async function runPlayLsl(path: string, options: PlayCliOptions, print: (
   }
 }
 
-/** Adds `record` and `play` to the program. */
-export function addLslCommands(program: Command, print: (line: string) => void): void {
+/** Adds `streams`, `record` and `play` to the program; warnings go to `warn` (standard error by default). */
+export function addLslCommands(program: Command, print: (line: string) => void, warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): void {
+  program
+    .command("streams")
+    .description("List the Lab Streaming Layer streams that answer discovery (LSLAPICFG or lsl_api.cfg sets where it looks)")
+    .option("--timeout-s <seconds>", "how long to wait for answers", "2")
+    .action(async (options: Record<string, string>) => {
+      await runListStreams({ timeoutMs: 1000 * parsePositive("--timeout-s", options.timeoutS as string) }, print, warn);
+    });
+
   program
     .command("record")
-    .description("Record a Lab Streaming Layer stream, found by name, into a session")
-    .requiredOption("--lsl <name>", "name of the LSL stream to record")
-    .requiredOption("--duration-s <seconds>", "how long to record, in seconds")
+    .description("Record a Lab Streaming Layer stream, found by name, into a session (LSLAPICFG or lsl_api.cfg sets where it looks)")
+    .requiredOption("--lsl <name>", "name of the LSL stream to record (see myogestic streams)")
+    .requiredOption("--duration-s <seconds>", "how long to record, in seconds; Ctrl-C stops earlier and still saves")
     .requiredOption("--out <folder>", "folder that receives the session")
     .option("--resolve-timeout-s <seconds>", "how long to look for the stream", "5")
     .action(async (options: Record<string, string>) => {
-      await runRecordLsl(
-        {
-          lsl: options.lsl as string,
-          durationS: parsePositive("--duration-s", options.durationS as string),
-          out: options.out as string,
-          resolveTimeoutMs: 1000 * parsePositive("--resolve-timeout-s", options.resolveTimeoutS as string),
-        },
-        print,
-      );
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      try {
+        await runRecordLsl(
+          {
+            lsl: options.lsl as string,
+            durationS: parsePositive("--duration-s", options.durationS as string),
+            out: options.out as string,
+            resolveTimeoutMs: 1000 * parsePositive("--resolve-timeout-s", options.resolveTimeoutS as string),
+          },
+          print,
+          warn,
+          controller.signal,
+        );
+      } finally {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+      }
     });
 
   program
     .command("play <recording>")
-    .description("Publish a session, an XDF file or a LibEMG-layout folder as a Lab Streaming Layer stream at its recorded rate")
+    .description("Publish a session, an XDF file, a LibEMG-layout folder or a CSV file as a Lab Streaming Layer stream at its recorded rate")
     .requiredOption("--lsl <name>", "name of the LSL stream to publish")
     .option("--loop", "start over at the end, until stopped (Ctrl-C)")
     .option("--speed <factor>", "playback speed; 1 is real time", "1")
     .option("--stream <name>", "stream of the recording to play (default its only numeric one)")
-    .option("--sample-rate-hz <hz>", "sample rate of CSV rows, which store none")
+    .option("--sample-rate-hz <hz>", "sample rate of CSV rows (LibEMG folders and CSV files), which store none")
     .option("--type <type>", "content type published in the stream info", "EMG")
     .action(async (path: string, options: Record<string, string | boolean | undefined>) => {
       const controller = new AbortController();
@@ -181,6 +164,7 @@ export function addLslCommands(program: Command, print: (line: string) => void):
           },
           print,
           controller.signal,
+          warn,
         );
       } finally {
         process.off("SIGINT", stop);

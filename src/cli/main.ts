@@ -24,12 +24,13 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .command("demo")
     .description(
       "Record labelled trials following a cue, train HTD features + LDA, predict live and summarise. " +
-        "Uses a synthetic EMG stream, or with --data a LibEMG-layout set replayed live",
+        "Uses a synthetic EMG stream, with --data a LibEMG-layout set replayed live, or with --lsl a live LSL stream " +
+        "whose wearer follows the printed cue",
     )
     .option("--channels <count>", "channels of the synthetic stream", String(DEMO_DEFAULTS.channels))
     .option("--sample-rate-hz <hz>", "sample rate of the synthetic stream, or of the --data rows (default 200 there)")
-    .option("--trial-s <seconds>", "seconds each cued class lasts (synthetic stream)", String(DEMO_DEFAULTS.trialS))
-    .option("--repetitions <count>", "repetitions of each class recorded for training (synthetic stream)", String(DEMO_DEFAULTS.repetitions))
+    .option("--trial-s <seconds>", "seconds each cued class lasts (synthetic or LSL stream)", String(DEMO_DEFAULTS.trialS))
+    .option("--repetitions <count>", "repetitions of each class recorded for training (synthetic or LSL stream)", String(DEMO_DEFAULTS.repetitions))
     .option("--seed <n>", "seed of the synthetic signal", String(DEMO_DEFAULTS.seed))
     .option("--predict-hz <hz>", "predict loop rate in Hz", String(DEMO_DEFAULTS.predictHz))
     .option("--data <dir>", "a LibEMG-layout data set: trials 1-3 replayed and recorded for training, 4-6 replayed for prediction")

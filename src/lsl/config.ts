@@ -403,6 +403,15 @@ export function applyLslConfigOverrides(base: LslConfig, overrides: Partial<LslC
   return config;
 }
 
+/**
+ * Returns the keys of the configuration file that this reader does not know, such as a
+ * misspelled `ResolvScope`. liblsl ignores them too, so a typo can silently leave a setting at
+ * its network-wide default; callers should show them.
+ */
+export function unknownLslConfigKeys(config: LslConfig): string[] {
+  return Object.keys(config.entries).filter((key) => !(key in KEYS) && !key.startsWith("log."));
+}
+
 /** Places and options that {@link loadLslConfig} reads, each defaulting to the process's own. */
 export interface LoadLslConfigOptions {
   /** Environment that may name a file in `LSLAPICFG`, by default `process.env`. */

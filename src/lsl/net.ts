@@ -67,11 +67,18 @@ export async function listenTcpInRange(server: Server, address: string, range: P
   for (const port of portsToTry(range)) {
     try {
       await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen({ port, host: address, exclusive: true }, () => {
-          server.off("error", reject);
+        const onListening = () => {
+          server.off("error", onError);
           resolve();
-        });
+        };
+        // Each listener is removed whichever way the attempt ends, so trying many ports adds none.
+        const onError = (error: Error) => {
+          server.off("listening", onListening);
+          reject(error);
+        };
+        server.once("error", onError);
+        server.once("listening", onListening);
+        server.listen({ port, host: address, exclusive: true });
       });
       const bound = server.address();
       return typeof bound === "object" && bound !== null ? bound.port : port;
