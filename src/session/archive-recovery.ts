@@ -23,7 +23,7 @@ export interface RecoveredArchive {
   readonly entries: ReadonlyMap<string, Uint8Array>;
   /** Byte offset where the walk stopped. */
   readonly stoppedAtByte: number;
-  /** Why it stopped before the central directory, or undefined when it reached it. */
+  /** Reason the walk stopped before the central directory, or undefined when it reached it. */
   readonly problem: string | undefined;
 }
 
@@ -141,7 +141,7 @@ export class RecoveredStore implements SessionStore {
   }
 
   /**
-   * Reads an archive whose central directory could not be read (`reason` says why) and returns
+   * Reads an archive whose central directory could not be read (`reason` tells why) and returns
    * a store of its whole entries, or throws when none is whole or the file is too large.
    */
   static async open(path: string, reason: string, maxEntryBytes: number): Promise<RecoveredStore> {

@@ -210,7 +210,7 @@ export async function openSessionStore(path: string): Promise<SessionStore> {
 /**
  * Packs every file of `folder` into a zip archive at `archivePath`, with stored entries named
  * by their paths relative to the folder (with `/` separators). The metadata comes first and the
- * chunks follow in time order, so a copy cut short still holds the start of every stream. The archive is written to
+ * chunks follow in time order, so a copy cut short still contains the start of every stream. The archive is written to
  * `<archivePath>.tmp-<random>`, flushed to disk (fsync) and then renamed into place, so
  * `archivePath` is either absent, the previous file, or the complete new archive.
  */
@@ -263,7 +263,13 @@ async function recoveryOrder(store: FolderStore, files: readonly string[]): Prom
     return Number(match[2]) * (chunkRows.get(match[1] as string) ?? Number.POSITIVE_INFINITY);
   };
   const rank = (path: string): number => (path === "meta.json" ? 0 : path.endsWith(".json") ? 1 : 2);
-  return [...files].sort((a, b) => rank(a) - rank(b) || firstRow(a) - firstRow(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const byName = (a: string, b: string): number => {
+    if (a === b) {
+      return 0;
+    }
+    return a < b ? -1 : 1;
+  };
+  return [...files].sort((a, b) => rank(a) - rank(b) || firstRow(a) - firstRow(b) || byName(a, b));
 }
 
 function hex(value: number): string {
