@@ -122,7 +122,13 @@ export class LslSource implements Source {
     if (this.options.dejitter === true) flags.push("dejitter");
     if (this.options.monotonize === true) flags.push("monotonize");
     if (clockSync) {
-      await this.#startTimeSync(info);
+      try {
+        await this.#startTimeSync(info);
+      } catch (error) {
+        // The feed is open already; it must not outlive a failed open.
+        await this.#release();
+        throw error;
+      }
     }
     const timeSync = this.#timeSync;
     this.#timestamps = new TimestampPostprocessor({

@@ -301,7 +301,8 @@ function nominalOffsets(nSamples: number, sampleRateHz: number): Float64Array {
   return offsetsS;
 }
 
-function runningMax(values: Float64Array): Float64Array {
+/** Returns, at each index, the largest value up to it. */
+export function runningMax(values: Float64Array): Float64Array {
   const out = new Float64Array(values.length);
   let largest = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < values.length; i++) {
@@ -315,7 +316,7 @@ function runningMax(values: Float64Array): Float64Array {
  * Returns the gap between passes, in seconds: one nominal period, or the mean spacing of the
  * recorded samples when there is no nominal rate, or 1 ms for a single sample without a rate.
  */
-function samplePeriod(sampleRateHz: number, spanS: number, nSamples: number): number {
+export function samplePeriod(sampleRateHz: number, spanS: number, nSamples: number): number {
   if (sampleRateHz > 0) {
     return 1 / sampleRateHz;
   }

@@ -4,7 +4,7 @@
  */
 import { readXdf } from "../xdf/read.js";
 import type { XdfNumericStream, XdfStream } from "../xdf/types.js";
-import type { ReplayTimeline, TimelineRequest } from "./replay-timeline.js";
+import { runningMax, samplePeriod, type ReplayTimeline, type TimelineRequest } from "./replay-timeline.js";
 
 /** Returns whether `path` names an XDF file, by its `.xdf` extension. */
 export function isXdfPath(path: string): boolean {
@@ -55,7 +55,7 @@ export async function loadXdfTimeline(request: TimelineRequest): Promise<ReplayT
     samples: stream.values instanceof Float32Array ? stream.values : Float32Array.from(stream.values),
     offsetsS,
     dueOffsetsS,
-    passDurationS: lastS + samplePeriodS(sampleRateHz, lastS, stream.nSamples),
+    passDurationS: lastS + samplePeriod(sampleRateHz, lastS, stream.nSamples),
     cueChanges: [],
   };
 }
@@ -113,26 +113,3 @@ function correctedOffsets(stream: XdfNumericStream, described: string): Float64A
   return offsetsS;
 }
 
-function runningMax(values: Float64Array): Float64Array {
-  const out = new Float64Array(values.length);
-  let largest = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < values.length; i++) {
-    largest = Math.max(largest, values[i] as number);
-    out[i] = largest;
-  }
-  return out;
-}
-
-/**
- * Returns the gap between loop passes, in seconds: one nominal period, or the mean recorded
- * spacing without a nominal rate, or 1 ms for a single sample without a rate.
- */
-function samplePeriodS(sampleRateHz: number, spanS: number, nSamples: number): number {
-  if (sampleRateHz > 0) {
-    return 1 / sampleRateHz;
-  }
-  if (nSamples > 1 && spanS > 0) {
-    return spanS / (nSamples - 1);
-  }
-  return 0.001;
-}
