@@ -148,11 +148,6 @@ export class TimestampAssigner {
     }
   }
 
-  /** Seconds per sample the fit uses now; the nominal period before the fit has enough data. */
-  periodS(sampleRateHz: number): number {
-    return this.#fit?.periodS ?? 1 / sampleRateHz;
-  }
-
   assign(nSamples: number, sampleRateHz: number, nowS: number): Float64Array {
     const timestamps = new Float64Array(nSamples);
     if (nSamples === 0) {
