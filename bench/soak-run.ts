@@ -12,7 +12,7 @@ const option = (name: string, fallback: string) => {
   return index >= 0 ? (args[index + 1] ?? fallback) : fallback;
 };
 const signalS = Number(option("--signal-s", "3600"));
-const speed = Number(option("--speed", "4"));
+const speed = Number(option("--speed", "2"));
 const outPath = resolve(option("--out", "bench/results/soak.json"));
 const report = await runSoak({ signalS, speed, phaseS: Number(option("--phase-s", "60")), channels: 64, sampleRateHz: 2000, print: console.log });
 const figures = soakFigures(report, speed);
