@@ -127,6 +127,18 @@ describe("LSL stream feed", () => {
     }
   }
 
+  it("falls back to protocol 1.00 inside a 1.10 response when the outlet is set to it", async () => {
+    const outlet = await LslOutlet.open({ name: "OldOutlet", channelCount: 2, nominalSrateHz: 100 }, { config: { ...CONFIG, useProtocolVersion: 100 } });
+    opened.push(outlet);
+    const { inlet, received, chunks } = await collect(await resolveOne("OldOutlet"), 110);
+    expect(inlet.protocolVersion).toBe(100);
+    await waitUntil(() => outlet.inletCount === 1, "the inlet to connect");
+    outlet.pushChunk([1, 2, 3, 4], { timestampS: 7 });
+    await waitUntil(() => received() === 2, "two samples");
+    expect(valuesOf(chunks)).toEqual([1, 2, 3, 4]);
+    expect(timestampsOf(chunks)).toEqual([6.99, 7]);
+  });
+
   it("feeds several inlets the same samples", async () => {
     const outlet = await openOutlet("Many", { channels: 4, rateHz: 1000 });
     const info = await resolveOne("Many");

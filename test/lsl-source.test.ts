@@ -96,6 +96,27 @@ describe("LslSource", () => {
     expect(events[1]?.timestampS).toBeCloseTo(now, 3);
   });
 
+  it("smooths jittered timestamps when asked to de-jitter", async () => {
+    const outlet = await openOutlet("Jittery", "jittery-1", 1);
+    const source = new LslSource({ name: "Jittery", config: CONFIG, dejitter: true });
+    const { app, stream } = appWith(source);
+    await app.start();
+    await waitUntil(() => outlet.inletCount === 1, "the inlet to connect");
+    const baseS = localClockS();
+    let seed = 1;
+    const jitterS = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 0.004;
+    for (let index = 0; index < 1500; index++) {
+      outlet.pushSample([index], baseS + index / 500 + jitterS());
+    }
+    await waitUntil(() => stream.stats.samplesAccepted === 1500, "1500 samples");
+    const { timestamps, nSamples } = stream.getWindow(10_000);
+    // Input steps vary by up to ±4 ms around 2 ms; after the fit has settled they stay within 0.1 ms.
+    for (let index = nSamples - 500; index < nSamples; index++) {
+      const stepS = (timestamps[index] as number) - (timestamps[index - 1] as number);
+      expect(Math.abs(stepS - 0.002)).toBeLessThan(0.0001);
+    }
+  });
+
   it("needs something to look for", () => {
     expect(() => new LslSource({})).toThrow(/name, type, sourceId or where/);
   });
