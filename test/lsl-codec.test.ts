@@ -7,9 +7,8 @@ import {
   encodeArchiveValue,
   encodeChunk100,
   encodeSamples100,
-  SampleDecoder100,
-  type SampleDecoder100Options,
 } from "../src/lsl/portable-archive.js";
+import { SampleDecoder100, type SampleDecoder100Options } from "../src/lsl/portable-archive-decoder.js";
 import { chunkSample, samplesFromChunk, type LslChunk, type LslSample } from "../src/lsl/sample-chunk.js";
 import {
   encodeChunk110,

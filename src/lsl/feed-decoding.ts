@@ -4,7 +4,7 @@
  */
 
 import { LslProtocolError } from "./errors.js";
-import { SampleDecoder100 } from "./portable-archive.js";
+import { SampleDecoder100 } from "./portable-archive-decoder.js";
 import { DEFAULT_MAX_STRING_BYTES, SampleDecoder110 } from "./sample-codec.js";
 import type { LslChunk } from "./sample-chunk.js";
 import { parseStreamInfo, type LslStreamInfo } from "./stream-info.js";
