@@ -1,6 +1,6 @@
 /**
  * `myogestic record --lsl` and `myogestic streams`, with the helpers every LSL command shares:
- * saying which configuration is in effect, and listing the streams that answer.
+ * saying which configuration is in effect, and listing the streams that reply to discovery.
  */
 
 import { App } from "../app/app.js";
@@ -15,7 +15,7 @@ import type { LslStreamInfo } from "../lsl/stream-info.js";
 import { openSession } from "../session/reader.js";
 import { CliError } from "./cli-error.js";
 
-/** Longest recording `record` accepts, in seconds: the longest timer Node keeps. */
+/** Maximum recording length of `record`, in seconds: the longest timer Node keeps. */
 export const MAX_RECORD_S = Math.floor(MAX_TIMER_MS / 1000);
 
 /**
@@ -40,7 +40,7 @@ export function describeStream(info: LslStreamInfo): string {
   return `${info.name} (${info.type || "no type"}, ${info.channelCount} ${info.channelFormat} channels, ${rate}${id}, on ${info.hostname} ${info.v4address})`;
 }
 
-/** Lists the streams that answer discovery within `timeoutMs`, one line each, or says none did. */
+/** Describes the streams that reply to discovery within `timeoutMs`, or states that none did. */
 export async function describeStreamsAnswering(config: LslConfig, timeoutMs = 1000): Promise<string> {
   const found = await resolveStreams({ config, timeoutMs, minimum: Number.POSITIVE_INFINITY, anySession: true }).catch(() => []);
   if (found.length === 0) {
@@ -49,7 +49,7 @@ export async function describeStreamsAnswering(config: LslConfig, timeoutMs = 10
   return `Streams that answered: ${found.map(describeStream).join("; ")}.`;
 }
 
-/** Prints every stream that answers discovery within `timeoutMs`. Resolves with how many did. */
+/** Prints every stream that replies to discovery within `timeoutMs`, and resolves with their count. */
 export async function runListStreams(options: { timeoutMs: number; config?: LslConfigInput }, print: (line: string) => void, warn: (line: string) => void): Promise<number> {
   const config = announceLslConfig(options.config, print, warn);
   const found = await resolveStreams({ config, timeoutMs: options.timeoutMs, minimum: Number.POSITIVE_INFINITY, anySession: true });
@@ -72,7 +72,7 @@ export interface RecordCliOptions {
   readonly config?: LslConfigInput;
 }
 
-/** A session stream name made from an LSL name: letters, digits, `_`, `-` and `.` only. */
+/** Returns a session stream name made from an LSL name: letters, digits, `_`, `-` and `.` only. */
 function sessionStreamName(lslName: string): string {
   const safe = lslName.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^[.-]+/, "");
   return safe === "" ? "lsl" : safe;
