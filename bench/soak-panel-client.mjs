@@ -1,5 +1,5 @@
 // The soak's panel page stand-in, in its own process as a browser would be: connects to the
-// panel's WebSocket, reads every frame, and prints how many it read when told to stop.
+// panel's WebSocket, reads every frame, and prints how many it read when it receives SIGTERM.
 import { WebSocket } from "ws";
 
 const url = new URL(process.argv[2] ?? "");

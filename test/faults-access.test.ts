@@ -28,7 +28,7 @@ describe("what the panel can reach", () => {
     expect(await listSessions(given)).toEqual([join(given, "a.session.zip"), join(given, "kept")]);
   });
 
-  it("takes no input for a widget it did not draw, so no path or id can be made up", () => {
+  it("ignores input for undrawn widgets", () => {
     const ui = new Ui();
     let clicked = false;
     const draw = (u: Ui) => {

@@ -46,7 +46,7 @@ describe("tiny recordings", () => {
       expect(recorded.nSamples).toBe(nSamples);
       expect(recorded.timestamps.length).toBe(nSamples);
 
-      // Replay: plays what there is and ends, or says there is nothing to play.
+      // Replay: plays what there is and ends, or reports that there is nothing to play.
       const clock = new SimulatedClock(10);
       const replay = new ReplaySource({ path, speed: Number.POSITIVE_INFINITY });
       const opened = await replay.open().then(

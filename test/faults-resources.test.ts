@@ -20,7 +20,7 @@ function resources(): { byType: Record<string, number>; fds: number } {
 }
 
 describe("after close", () => {
-  it("leaves no timer, socket, worker or file descriptor of an app that used every part", async () => {
+  it("leaves no resources behind", async () => {
     const folder = await mkdtemp(join(tmpdir(), "myogestic-resources-"));
     await new Promise((resolve) => setTimeout(resolve, 0));
     const baseline = resources();

@@ -57,7 +57,7 @@ describe("timestamps of a source without its own", () => {
     expect(meanStepS).toBeCloseTo(0.001, 5);
   });
 
-  it("stay within 20 ms of the clock for 30 minutes of a device at 1000.5 Hz that declares 1000", async () => {
+  it("follow a 1000.5 Hz device within 20 ms", async () => {
     const started = await startedStream(1000);
     const pairs = playDevice(started, { realRateHz: 1000.5, durationS: 30 * 60, chunkMs: 20, jitterMs: 4 });
     const worstMs = Math.max(...pairs.map(({ trueS, assignedS }) => 1000 * Math.abs(assignedS - trueS)));

@@ -21,7 +21,7 @@ import { ManualSource } from "./support/manual-source.js";
  */
 const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 
-/** A mutation of `valid`: some bytes set to random values, then optionally cut. */
+/** Generates mutations of `valid`: some bytes set to random values, then optionally cut. */
 function mutated(valid: Uint8Array): fc.Arbitrary<Uint8Array> {
   return fc
     .tuple(fc.array(fc.tuple(fc.nat(Math.max(0, valid.length - 1)), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }), fc.option(fc.nat(valid.length)))

@@ -46,7 +46,7 @@ describe("outlet hardening", () => {
     expect(() => latest.setLatest([200, 0])).toThrow(/not an int8/);
   });
 
-  it("treats a push without a timestamp, or with 0, as now, and an empty chunk as nothing", async () => {
+  it("stamps 0 as now, skips empty chunks", async () => {
     const { outlet } = await openOutlet("Stamps");
     const [info] = await resolveStreams({ name: "Stamps", config: CONFIG, timeoutMs: 3000 });
     const inlet = await LslInlet.open(info as LslStreamInfo);

@@ -28,7 +28,7 @@ async function openOutlet(name: string, format: "float32" | "string" = "float32"
   return { outlet, errors };
 }
 
-/** Sends `bytes` to the outlet's data port and resolves with all it answers before closing. */
+/** Sends `bytes` to the outlet's data port and resolves with all it sends back before closing. */
 function exchange(port: number, bytes: Buffer | string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: "127.0.0.1", port });
@@ -74,7 +74,7 @@ describe("outlet under malformed requests", () => {
     await stillServes(outlet);
   });
 
-  it("answers the header and test patterns only to an inlet that asks for no buffer", async () => {
+  it("sends only test patterns without buffer", async () => {
     const { outlet } = await openOutlet("NoBuffer");
     const answer = await exchange(outlet.info.v4dataPort, "LSL:streamfeed/110\r\nMax-Buffer-Length: 0\r\n\r\n");
     expect(answer.startsWith("LSL/110 200 OK\r\n")).toBe(true);
@@ -114,7 +114,7 @@ describe("outlet under malformed requests", () => {
   }, 60_000);
 });
 
-/** A fake outlet that answers every connection with `respond`. */
+/** Starts a fake outlet that replies to every connection with `respond`. */
 async function fakeOutlet(respond: (socket: Socket, request: string) => void): Promise<LslStreamInfo> {
   const info = { ...createStreamInfo({ name: "Fake", channelCount: 2, nominalSrateHz: 100 }, { createdAtS: 1, sessionId: "default" }), v4address: "127.0.0.1" };
   const server: Server = createServer((socket) => {

@@ -127,7 +127,7 @@ describe("LSL stream feed", () => {
     }
   }
 
-  it("falls back to protocol 1.00 inside a 1.10 response when the outlet is set to it", async () => {
+  it("falls back to protocol 1.00", async () => {
     const outlet = await LslOutlet.open({ name: "OldOutlet", channelCount: 2, nominalSrateHz: 100 }, { config: { ...CONFIG, useProtocolVersion: 100 } });
     opened.push(outlet);
     const { inlet, received, chunks } = await collect(await resolveOne("OldOutlet"), 110);
@@ -178,7 +178,7 @@ describe("LSL stream feed", () => {
       outlet.pushChunk(chunk, { timestampS: index / 10 });
     }
     expect(outlet.droppedSamples).toBeGreaterThan(0);
-    // The queue holds at most 2 s at 1 kHz, plus the chunk that made it overflow.
+    // The queue contains at most 2 s at 1 kHz, plus the chunk that made it overflow.
     expect(outlet.queuedSamples).toBeLessThanOrEqual(2000 + 100);
   });
 

@@ -12,7 +12,7 @@ const CONFIG = loopbackConfig(17_260);
 const N_SAMPLES = 60;
 let folder = "";
 let path = "";
-/** Row `i` of the recording: channel `c` holds `i * 10 + c`. */
+/** Row `i` of the recording: channel `c` contains `i * 10 + c`. */
 const rows = Array.from({ length: N_SAMPLES }, (_, index) => [index * 10, index * 10 + 1, index * 10 + 2]);
 
 beforeAll(async () => {
@@ -41,7 +41,7 @@ describe("play --lsl", () => {
       inlet.on("chunk", (chunk) => values.push(...chunk.values.subarray(0, chunk.count * 3)));
       await waitUntil(() => values.length >= 3 * (N_SAMPLES + 10), "more than one pass of the file", 20_000);
       inlet.close();
-      // From wherever it joined, the inlet sees the file's rows in order, starting over after the last.
+      // From wherever it joined, the inlet receives the file's rows in order, starting over after the last.
       const first = (values[0] ?? 0) / 10;
       for (let sample = 0; sample < values.length / 3; sample++) {
         expect(values.slice(sample * 3, sample * 3 + 3)).toEqual(rows[(first + sample) % N_SAMPLES]);

@@ -56,7 +56,7 @@ describe("LslSource", () => {
     expect([...window.data.subarray(0, 5)]).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it("reports a vanished outlet and reconnects when one with the same source id returns", async () => {
+  it("reconnects by source id", async () => {
     const first = await openOutlet("Device", "device-7");
     const source = new LslSource({ name: "Device", config: CONFIG, resolveTimeoutMs: 300 });
     const { app, stream } = appWith(source);

@@ -27,7 +27,7 @@ async function outlet2x10(): Promise<LslOutlet> {
   return outlet;
 }
 
-/** Sends `request` and resolves with the first `length` bytes the outlet answers. */
+/** Sends `request` and resolves with the first `length` bytes the outlet sends back. */
 function firstBytes(port: number, request: string, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: "127.0.0.1", port });

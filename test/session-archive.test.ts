@@ -131,7 +131,7 @@ describe("packFolder", () => {
     const listing = spawnSync("unzip", ["-v", archivePath], { encoding: "utf8" });
     expect(listing.status).toBe(0);
     const entries = listing.stdout.split("\n").filter((line) => line.includes("Stored"));
-    // meta.json goes first, so a copy cut short still says what the session is.
+    // meta.json goes first, so a copy cut short still describes the session.
     expect(entries.map((line) => line.trim().split(/\s+/).at(-1))).toEqual([
       "meta.json",
       "emg.zarr/c/0/0",

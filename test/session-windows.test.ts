@@ -130,7 +130,7 @@ describe("iterLabeledWindows", () => {
     writer.append("emg", new Float32Array(30).fill(1), Float64Array.from({ length: 30 }, (_, i) => i / 10), 30);
     await writer.flush();
     await rm(join(writer.folder, "emg.zarr", "c", "1", "0"));
-    // The first chunk holds the first second (10 samples): two windows of 500 ms, none beyond it.
+    // The first chunk contains the first second (10 samples): two windows of 500 ms, none beyond it.
     const windows = await collect(iterLabeledWindows([writer.folder], { stream: "emg", windowMs: 500, hopMs: 500 }));
     expect(windows).toHaveLength(2);
     expect(windows.every((window) => window.startS < 1)).toBe(true);

@@ -5,7 +5,7 @@ import { SampleRing } from "../src/stream/ring.js";
 
 const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 100);
 
-/** The envelope computed from scratch by a plain loop over every readable sample. */
+/** Computes the envelope from scratch with a plain loop over every readable sample. */
 function naiveEnvelope(ring: SampleRing, widthPx: number, spanMs: number) {
   const binS = spanMs / 1000 / widthPx;
   const endS = ring.newestTimestampS ?? Number.NaN;

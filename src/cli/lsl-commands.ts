@@ -1,5 +1,5 @@
 /**
- * The Lab Streaming Layer commands: `streams` lists the streams that answer, `record --lsl`
+ * The Lab Streaming Layer commands: `streams` lists the streams that reply to discovery, `record --lsl`
  * records one found by name into a session, and `play --lsl` publishes a recording as a stream
  * at its recorded pace.
  */

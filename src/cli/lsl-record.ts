@@ -82,7 +82,7 @@ function sessionStreamName(lslName: string): string {
  * Records the LSL stream called `lsl` for `durationS` seconds (or until `signal` aborts, as
  * Ctrl-C does) into a session under `out`, and prints where it went and how many samples the
  * session holds. Warns when the stream was interrupted during the recording. Fails when the
- * stream cannot be found, listing the streams that did answer.
+ * stream cannot be found, listing the streams that did reply.
  */
 export async function runRecordLsl(options: RecordCliOptions, print: (line: string) => void, warn: (line: string) => void = print, signal?: AbortSignal): Promise<string> {
   if (!(options.durationS > 0 && options.durationS <= MAX_RECORD_S)) {

@@ -1,4 +1,4 @@
-/** How callers hand an LSL configuration to outlets, inlets and resolvers. */
+/** The form in which callers hand an LSL configuration to outlets, inlets and resolvers. */
 
 import { loadLslConfig, type LslConfig } from "./config.js";
 

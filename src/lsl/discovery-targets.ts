@@ -1,5 +1,5 @@
 /**
- * Where a resolver sends its discovery queries under an LSL configuration, and whether a
+ * The destinations of a resolver's discovery queries under an LSL configuration, and whether a
  * configuration keeps LSL on this machine.
  */
 

@@ -75,7 +75,7 @@ export function formatShortinfoQuery(query: string, returnPort: number, queryId:
  * Resolves streams by UDP discovery: sends the query to every discovery address and known peer
  * of the configuration, again every `multicastMinRttS`, and collects the short infos in the replies,
  * one per uid, with `v4address` filled from the reply's sender. Resolves with what was found when
- * `minimum` streams answered or `timeoutMs` passed; an empty list means none answered.
+ * `minimum` streams replied or `timeoutMs` passed; an empty list means none replied.
  */
 export async function resolveStreams(options: ResolveOptions = {}): Promise<LslStreamInfo[]> {
   const config = resolveLslConfig(options.config);

@@ -5,16 +5,9 @@
 
 import { encodeArchiveHeader, encodeChunk100 } from "./portable-archive.js";
 import { encodeChunk110 } from "./sample-codec.js";
-import { chunkFromSamples, type LslChunk } from "./sample-chunk.js";
+import { chunkFromSamples, INTEGER_RANGES, type LslChunk } from "./sample-chunk.js";
 import { writeStreamInfo, type LslStreamInfo } from "./stream-info.js";
 import { TEST_PATTERN_TIMESTAMP, testPatternValues } from "./test-pattern.js";
-
-/** Smallest and largest value of the integer formats carried as numbers. */
-const INTEGER_RANGES: Readonly<Partial<Record<string, readonly [number, number]>>> = {
-  int8: [-128, 127],
-  int16: [-32768, 32767],
-  int32: [-2147483648, 2147483647],
-};
 
 /** Values pushed to an outlet: numbers (or bigints for int64) or strings, sample-major. */
 export type OutletValues = ArrayLike<number> | readonly string[] | readonly bigint[];

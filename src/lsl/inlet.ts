@@ -26,7 +26,7 @@ export interface LslInletOptions {
   readonly sessionId?: string;
   /** Maximum wait for the connection and the handshake, in ms. Default {@link INLET_TIMEOUT_MS}. */
   readonly timeoutMs?: number;
-  /** Longest string value accepted, in bytes; a longer one ends the feed. Default 1 MiB. */
+  /** Maximum length of a string value, in bytes; a longer one ends the feed. Default 1 MiB. */
   readonly maxStringBytes?: number;
 }
 
@@ -38,7 +38,7 @@ export interface LslInletEvents extends Record<string, unknown> {
   closed: { readonly error: Error | undefined };
 }
 
-/** Longest delay Node's timers take, in ms; a longer one would fire at once. */
+/** Maximum delay of Node's timers, in ms; a longer one would fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Returns `timeoutMs` when it is a usable timer delay; throws a `RangeError` naming it otherwise. */

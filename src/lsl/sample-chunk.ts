@@ -54,7 +54,7 @@ export interface WritableChunk extends LslChunk {
 }
 
 /** Smallest and largest value of the integer formats that fit a double exactly. */
-const INTEGER_RANGES: Readonly<Partial<Record<ChannelFormat, readonly [number, number]>>> = {
+export const INTEGER_RANGES: Readonly<Partial<Record<ChannelFormat, readonly [number, number]>>> = {
   int8: [-128, 127],
   int16: [-32768, 32767],
   int32: [-2147483648, 2147483647],

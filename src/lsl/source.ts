@@ -37,7 +37,7 @@ export interface LslSourceOptions {
   readonly monotonize?: boolean;
   /** Half-life of the dejitter fit, in seconds. Default the configuration's (90). */
   readonly smoothingHalftimeS?: number;
-  /** Longest string value accepted from a string stream, in bytes. Default 1 MiB. */
+  /** Maximum length of a string value from a string stream, in bytes. Default 1 MiB. */
   readonly maxStringBytes?: number;
   /** Highest protocol to ask for: 110, or 100 for the old feed. Default the configuration's `UseProtocolVersion` (110). */
   readonly protocolVersion?: number;

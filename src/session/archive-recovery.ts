@@ -141,7 +141,7 @@ export class RecoveredStore implements SessionStore {
   }
 
   /**
-   * Reads an archive whose central directory could not be read (`reason` tells why) and returns
+   * Reads an archive whose central directory could not be read (`reason` gives the cause) and returns
    * a store of its whole entries, or throws when none is whole or the file is too large.
    */
   static async open(path: string, reason: string, maxEntryBytes: number): Promise<RecoveredStore> {

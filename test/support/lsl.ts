@@ -3,7 +3,7 @@ import { LOOPBACK_LSL_CONFIG, type LslConfig } from "../../src/lsl/config.js";
 /**
  * A loopback-only LSL configuration on ports of its own: every socket binds 127.0.0.1, discovery
  * goes to 127.0.0.1 only (no multicast, no broadcast), and each test file passes another
- * `basePort` so files running in parallel never answer each other.
+ * `basePort` so files running in parallel never reply to each other.
  */
 export function loopbackConfig(basePort: number): Partial<LslConfig> {
   return {
@@ -20,7 +20,7 @@ export function loopbackConfig(basePort: number): Partial<LslConfig> {
   };
 }
 
-/** The text of an lsl_api.cfg file equal to {@link loopbackConfig}, for child processes. */
+/** Returns the text of an lsl_api.cfg file equal to {@link loopbackConfig}, for child processes. */
 export function loopbackConfigFile(basePort: number): string {
   return [
     "[ports]",
